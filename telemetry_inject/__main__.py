@@ -1,0 +1,3 @@
+from telemetry_inject.cli import main
+
+raise SystemExit(main())

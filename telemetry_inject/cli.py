@@ -1,0 +1,107 @@
+"""``telemetry-inject``: run, strip, status.
+
+Exit codes: 0 nothing changed, 1 changed / would change / a check failed,
+2 usage or config error, 3 internal error (traceback in a log file), 130 Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from telemetry_inject import __version__
+from telemetry_inject.errors import UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="telemetry-inject", description="Add telemetry spans to the functions you change.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+        sub.add_argument("--format", choices=("text", "json"), default="text")
+        return sub
+
+    run = command("run", "Instrument every function of the given files and directories.")
+    run.add_argument("--dry-run", action="store_true", help="print a unified diff, write nothing")
+    run.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    run.add_argument("-o", "--output", type=Path, metavar="DIR", help="write an instrumented copy under DIR")
+    strip = command("strip", "Remove exactly what telemetry-inject added.")
+    strip.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would be removed")
+    strip.add_argument("--remove-runtime", action="store_true", help="also delete the runtime files the tool wrote")
+    command("status", "Show which functions are instrumented.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help exits 0, bad usage 2
+        return int(exc.code or 0)
+    try:
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"telemetry-inject: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("telemetry-inject: interrupted; every file is either as it was or fully written", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
+        log = Path(tempfile.gettempdir(), "telemetry-inject-crash.log")
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"telemetry-inject: internal error (a bug); traceback written to {log}", file=sys.stderr)
+        return 3
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from telemetry_inject.config import find_root, load_settings
+    from telemetry_inject.engine import files, run
+    from telemetry_inject import report
+
+    settings = load_settings(find_root(Path.cwd()))
+    paths = files.discover(args.paths, settings)
+    if args.command == "status":
+        rows = _with_progress(paths, lambda p: run.coverage_file(p, settings), args.format)
+        report.write_status(rows, sys.stdout, sys.stderr, args.format)
+        return 0
+    if args.command == "strip":
+        results = _with_progress(paths, lambda p: run.strip_file(p, settings, not args.check), args.format)
+        if args.remove_runtime and not args.check:
+            results += _remove_runtimes(args.paths, settings)
+        report.write_run(results, sys.stdout, sys.stderr, args.format, "stripped", args.check)
+        return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
+    if args.output and (args.check or args.dry_run):
+        raise UserError("--output cannot be combined with --check or --dry-run")
+    mode = run.WriteMode(write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output)
+    results = _with_progress(paths, lambda p: run.run_file(p, settings, mode), args.format)
+    report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
+    return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
+
+
+def _remove_runtimes(paths: Sequence[Path], settings) -> list:
+    from telemetry_inject.engine.files import runtime_files
+    from telemetry_inject.results import Changed
+
+    removed = []
+    for runtime in runtime_files(paths, settings):
+        runtime.unlink()
+        removed.append(Changed(runtime, ()))
+    return removed
+
+
+def _with_progress(paths: list[Path], action: Callable, fmt: str) -> list:
+    from telemetry_inject.engine.run import run_all
+
+    if fmt != "text" or len(paths) < 200 or not sys.stderr.isatty() or os.environ.get("CI"):
+        return run_all(paths, action)
+    from rich.progress import Progress  # only on a terminal, never on the hook's path
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("instrumenting", total=len(paths))
+        return run_all(paths, action, lambda: progress.advance(task))

@@ -1,0 +1,1 @@
+"""Parse → select → plan → verify → apply."""

@@ -1,0 +1,136 @@
+"""The outer layer: read files, call the pure core, write results atomically."""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from telemetry_inject.config import Settings
+from telemetry_inject.engine.files import write_atomic
+from telemetry_inject.engine.inject import GateFailure, Selector, inject, strip
+from telemetry_inject.engine.placement import python_runtime
+from telemetry_inject.engine.source import SourceError
+from telemetry_inject.languages import language_for
+from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
+from telemetry_inject.runtimes import runtime_source
+
+
+@dataclass(frozen=True)
+class WriteMode:
+    write: bool = True  # False: --check / --dry-run
+    diff: bool = False  # keep a unified diff on each Changed
+    output_dir: Path | None = None  # write an instrumented copy here instead
+
+
+def run_file(path: Path, settings: Settings, mode: WriteMode, selected: Selector | None = None) -> FileResult:
+    language = language_for(path)
+    if language is None:
+        return Skipped(path, "no template for this file type")
+    raw = _read(path, settings)
+    if not isinstance(raw, bytes):
+        return raw
+    runtime = python_runtime(path, settings)
+    try:
+        result = inject(raw, language, runtime.import_line, selected)
+    except SourceError as exc:
+        return Skipped(path, str(exc))
+    except GateFailure as exc:
+        return Failed(path, f"safety gate: {exc}")
+    diff = _unified_diff(path, raw, result.source) if mode.diff and result.source is not raw else ""
+    target = _target(path, settings, mode)
+    if mode.output_dir is not None and result.source is raw:
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, raw)
+        return Unchanged(path, result.functions)
+    if result.source is raw:
+        return Unchanged(path, result.functions)
+    created = None
+    if target is not None:
+        runtime_path = _target(runtime.path, settings, mode)
+        if not runtime_path.exists():
+            runtime_path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(runtime_path, runtime_source(language.name))
+            created = runtime_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, result.source)
+    return Changed(path, result.instrumented, created, diff)
+
+
+def strip_file(path: Path, settings: Settings, write: bool) -> FileResult:
+    language = language_for(path)
+    if language is None:
+        return Skipped(path, "no template for this file type")
+    raw = _read(path, settings)
+    if not isinstance(raw, bytes):
+        return raw
+    try:
+        stripped = strip(raw, language)
+    except SourceError as exc:
+        return Skipped(path, str(exc))
+    if stripped is raw:
+        return Unchanged(path)
+    if write:
+        write_atomic(path, stripped)
+    return Changed(path, (), None, "")
+
+
+def run_all(paths: Iterable[Path], action: Callable[[Path], FileResult], progress: Callable[[], None] | None = None) -> list[FileResult]:
+    results = []
+    for path in paths:
+        try:
+            results.append(action(path))
+        except OSError as exc:
+            results.append(Failed(path, f"{exc.strerror or exc}"))
+        if progress is not None:
+            progress()
+    return results
+
+
+def _read(path: Path, settings: Settings) -> bytes | FileResult:
+    try:
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            return Skipped(path, f"over the size limit ({size} > {settings.max_file_bytes} bytes, config `max-file-bytes`)")
+        return path.read_bytes()
+    except OSError as exc:
+        return Failed(path, f"cannot read: {exc.strerror or exc}")
+
+
+def _target(path: Path, settings: Settings, mode: WriteMode) -> Path | None:
+    if mode.output_dir is not None:
+        try:
+            return mode.output_dir / path.resolve().relative_to(settings.root)
+        except ValueError:
+            return mode.output_dir / path.name
+    return path if mode.write else None
+
+
+def _unified_diff(path: Path, before: bytes, after: bytes) -> str:
+    a = before.decode("utf-8", "replace").splitlines(keepends=True)
+    b = after.decode("utf-8", "replace").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, f"a/{path.as_posix()}", f"b/{path.as_posix()}"))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    path: Path
+    instrumented: int
+    missing: int
+    skipped: int
+
+
+def coverage_file(path: Path, settings: Settings) -> Coverage | FileResult:
+    language = language_for(path)
+    if language is None:
+        return Skipped(path, "no template for this file type")
+    raw = _read(path, settings)
+    if not isinstance(raw, bytes):
+        return raw
+    try:
+        outcomes = inject(raw, language, b"", gates=False).functions
+    except SourceError as exc:
+        return Skipped(path, str(exc))
+    count = lambda status: sum(1 for f in outcomes if f.status == status)  # noqa: E731
+    return Coverage(path, count("already"), count("instrumented"), count("skipped"))

@@ -1,0 +1,77 @@
+"""Bytes in, bytes out: encodings, BOMs and newline styles survive untouched.
+
+Tree-sitter parses UTF-8. A file in another ASCII-compatible encoding (a PEP 263
+coding cookie) is parsed from a UTF-8 copy; since every edit starts at a line
+start, offsets map back to the original bytes by line number.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass
+
+from telemetry_inject.engine.units import Edit
+
+
+class SourceError(Exception):
+    """The file can't be handled as source text (binary, undecodable)."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    raw: bytes
+    parse_bytes: bytes  # what the parser sees: ``raw`` itself unless transcoded
+    text: str
+    encoding: str
+    newline: bytes
+
+    def to_raw(self, edits: list[Edit]) -> list[Edit]:
+        """Map edits from parser offsets to offsets in ``raw`` (identity unless transcoded)."""
+        if self.parse_bytes is self.raw:
+            return edits
+        starts = _line_starts(self.raw)
+
+        def raw_offset(offset: int) -> int:
+            if offset == len(self.parse_bytes):
+                return len(self.raw)
+            return starts[self.parse_bytes.count(b"\n", 0, offset)]
+
+        return [Edit(raw_offset(e.start), raw_offset(e.end), e.text) for e in edits]
+
+
+def read_source(raw: bytes) -> SourceText:
+    if b"\x00" in raw:
+        raise SourceError("binary file (NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"bad encoding declaration: {exc}") from None
+    codec = codecs.lookup(encoding).name
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SourceError(f"line {line}: not valid {encoding}") from None
+    if codec in ("utf-8", "utf-8-sig"):
+        parse_bytes = raw
+    else:
+        if "\n".encode(codec) != b"\n" or "_tel".encode(codec) != b"_tel":
+            raise SourceError(f"encoding {encoding} is not ASCII-compatible")
+        parse_bytes = text.encode("utf-8")
+    return SourceText(raw, parse_bytes, text, encoding, _newline(raw))
+
+
+def _newline(raw: bytes) -> bytes:
+    nl = raw.find(b"\n")
+    return b"\r\n" if nl > 0 and raw[nl - 1 : nl] == b"\r" else b"\n"
+
+
+def _line_starts(raw: bytes) -> list[int]:
+    starts = [0]
+    find = raw.find
+    pos = find(b"\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find(b"\n", pos + 1)
+    return starts

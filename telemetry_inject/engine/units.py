@@ -1,0 +1,47 @@
+"""The records the engine passes around: function units and byte edits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+class Edit(NamedTuple):
+    """Replace ``source[start:end]`` with ``text`` (an insertion when start == end)."""
+
+    start: int
+    end: int
+    text: bytes
+
+
+@dataclass(frozen=True)
+class FunctionUnit:
+    """One function found in a source file, with what injection needs to know."""
+
+    qualname: str
+    line: int  # 1-based line of the first decorator, or of `def` when undecorated
+    def_line: int  # 1-based line of `def` / `async def`
+    end_line: int  # 1-based last line of the body
+    start_byte: int  # first decorator (or `def`)
+    end_byte: int
+    def_line_start: int  # byte offset of the start of the `def` line
+    indent: bytes
+    is_async: bool
+    is_generator: bool
+    decorators: tuple[str, ...]
+    instrumented: bool
+    skip_reason: str | None  # set when the unit must never be instrumented
+
+
+def apply_edits(source: bytes, edits: list[Edit]) -> bytes:
+    """Apply non-overlapping edits in one pass; insertions at one offset keep list order."""
+    if not edits:
+        return source
+    ordered = sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[0]))
+    parts: list[bytes] = []
+    cursor = 0
+    for _, edit in ordered:
+        parts.append(source[cursor : edit.start])
+        parts.append(edit.text)
+        cursor = edit.end
+    parts.append(source[cursor:])
+    return b"".join(parts)

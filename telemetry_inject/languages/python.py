@@ -1,0 +1,186 @@
+"""Python: one ``@_tel.span`` decorator line directly above ``def``, one import per file.
+
+The decorator sits below every existing decorator (``@staticmethod``,
+``@property``, ``@x.setter``...), so it wraps the plain function and the
+runtime picks the sync / async / generator wrapper at decoration time.
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from importlib import resources
+
+import tree_sitter
+import tree_sitter_python
+
+from telemetry_inject.engine.units import Edit, FunctionUnit
+
+DECORATOR = b"@_tel.span"
+RUNTIME_FILENAME = "_telemetry_utils.py"
+_IMPORT_RE = re.compile(rb"[ \t]*(?:from [\w.]+ import \w+|import [\w.]+) as _tel[ \t]*\r?\n?")
+_SKIP_PRAGMA = b"telemetry: skip"
+_OVERLOAD = frozenset({"overload", "typing.overload", "typing_extensions.overload", "t.overload"})
+# Tracing compilers read the function's source or bytecode; a wrapper breaks them.
+_COMPILED = frozenset({"jit", "njit", "numba.jit", "numba.njit", "torch.jit.script", "cython.cfunc", "cython.ccall"})
+
+
+def _line_start(node: tree_sitter.Node) -> int:
+    return node.start_byte - node.start_point.column
+
+
+def _line_end(source: bytes, offset: int) -> int:
+    """Offset just past the newline ending the line that holds ``offset``."""
+    nl = source.find(b"\n", offset)
+    return len(source) if nl < 0 else nl + 1
+
+
+def _decorator_name(source: bytes, node: tree_sitter.Node) -> str:
+    text = source[node.start_byte + 1 : node.end_byte].decode("utf-8", "replace").strip()
+    return text.split("(", 1)[0].strip()
+
+
+class Python:
+    name = "python"
+    extensions = (".py",)
+    runtime_filename = RUNTIME_FILENAME
+
+    @cached_property
+    def _language(self) -> tree_sitter.Language:
+        return tree_sitter.Language(tree_sitter_python.language())
+
+    @cached_property
+    def _query(self) -> tree_sitter.Query:
+        text = resources.files("telemetry_inject.languages").joinpath("queries/python.scm").read_text()
+        return tree_sitter.Query(self._language, text)
+
+    def parser(self) -> tree_sitter.Parser:
+        return tree_sitter.Parser(self._language)
+
+    def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
+        captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
+        functions = sorted(captures.get("function", []), key=lambda n: n.start_byte)
+        generators = {_enclosing_function_id(node) for node in captures.get("yield", [])}
+        return [self._unit(source, node, node.id in generators) for node in functions]
+
+    def _unit(self, source: bytes, node: tree_sitter.Node, is_generator: bool) -> FunctionUnit:
+        parent = node.parent
+        decorator_nodes = [c for c in parent.children if c.type == "decorator"] if parent.type == "decorated_definition" else []
+        decorators = tuple(_decorator_name(source, d) for d in decorator_nodes)
+        first = decorator_nodes[0] if decorator_nodes else node
+        def_line_start = _line_start(node)
+        indent = source[def_line_start : node.start_byte]
+        instrumented = any(source[d.start_byte : d.end_byte] == DECORATOR for d in decorator_nodes)
+        return FunctionUnit(
+            qualname=_qualname(node),
+            line=first.start_point.row + 1,
+            def_line=node.start_point.row + 1,
+            end_line=node.end_point.row + 1,
+            start_byte=first.start_byte,
+            end_byte=node.end_byte,
+            def_line_start=def_line_start,
+            indent=indent,
+            is_async=node.children[0].type == "async",
+            is_generator=is_generator,
+            decorators=decorators,
+            instrumented=instrumented,
+            skip_reason=_skip_reason(source, node, decorators, indent, first),
+        )
+
+    def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
+        """Where the runtime import goes: after the docstring and ``from __future__`` imports."""
+        statements = [c for c in tree.root_node.children if c.type != "comment"]
+        if any(_IMPORT_RE.fullmatch(source[_line_start(s) : _line_end(source, s.end_byte)]) for s in statements):
+            return None
+        preamble_end = -1
+        index = 0
+        if statements and _is_docstring(statements[0]):
+            preamble_end = statements[0].end_point.row
+            index = 1
+        while index < len(statements) and statements[index].type == "future_import_statement":
+            preamble_end = statements[index].end_point.row
+            index += 1
+        if index == len(statements):
+            return None
+        first = statements[index]
+        if first.start_point.row > preamble_end:
+            offset = _line_start(first)
+        else:  # the statement shares a line with the docstring or a __future__ import
+            offset = _line_end(source, statements[index - 1].end_byte)
+            if offset == len(source) and not source.endswith(b"\n"):
+                return None
+        return Edit(offset, offset, line + newline)
+
+    def span_edit(self, unit: FunctionUnit, newline: bytes) -> Edit:
+        return Edit(unit.def_line_start, unit.def_line_start, unit.indent + DECORATOR + newline)
+
+    def strip_edits(self, tree: tree_sitter.Tree, source: bytes) -> list[Edit]:
+        """Whole-line deletions of every injected decorator and the runtime import."""
+        edits = []
+        for statement in tree.root_node.children:
+            start = _line_start(statement)
+            end = _line_end(source, statement.end_byte)
+            if statement.type in ("import_statement", "import_from_statement") and _IMPORT_RE.fullmatch(source[start:end]):
+                edits.append(Edit(start, end, b""))
+        captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
+        for function in captures.get("function", []):
+            if function.parent.type != "decorated_definition":
+                continue
+            for decorator in function.parent.children:
+                if decorator.type == "decorator" and source[decorator.start_byte : decorator.end_byte] == DECORATOR:
+                    start = _line_start(decorator)
+                    end = _line_end(source, decorator.end_byte)
+                    if source[start:end].strip() == DECORATOR:
+                        edits.append(Edit(start, end, b""))
+        return edits
+
+    def compile_error(self, text: str, filename: str) -> str | None:
+        """The gate a template can't fake: CPython itself accepts the output."""
+        try:
+            compile(text, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            return f"line {line}: {exc.msg if isinstance(exc, SyntaxError) else exc}"
+        return None
+
+
+def _is_docstring(node: tree_sitter.Node) -> bool:
+    return node.type == "expression_statement" and node.named_child_count == 1 and node.named_children[0].type in ("string", "concatenated_string")
+
+
+def _enclosing_function_id(node: tree_sitter.Node) -> int | None:
+    current = node.parent
+    while current is not None:
+        if current.type == "function_definition":
+            return current.id
+        if current.type in ("lambda", "class_definition"):
+            return None
+        current = current.parent
+    return None
+
+
+def _qualname(node: tree_sitter.Node) -> str:
+    parts = [node.child_by_field_name("name").text.decode("utf-8", "replace")]
+    current = node.parent
+    while current is not None:
+        if current.type == "function_definition":
+            parts.append("<locals>")
+            parts.append(current.child_by_field_name("name").text.decode("utf-8", "replace"))
+        elif current.type == "class_definition":
+            parts.append(current.child_by_field_name("name").text.decode("utf-8", "replace"))
+        current = current.parent
+    return ".".join(reversed(parts))
+
+
+def _skip_reason(source: bytes, node: tree_sitter.Node, decorators: tuple[str, ...], indent: bytes, first: tree_sitter.Node) -> str | None:
+    if indent.strip():
+        return "`def` does not start its line"
+    if any(name in _OVERLOAD for name in decorators):
+        return "@overload stub"
+    if any(name in _COMPILED for name in decorators):
+        return "compiled by a tracing JIT"
+    def_line = source[_line_start(node) : _line_end(source, node.start_byte)]
+    above_start = _line_start(first)
+    above = source[source.rfind(b"\n", 0, max(above_start - 1, 0)) + 1 : above_start] if above_start else b""
+    if _SKIP_PRAGMA in def_line or (above.lstrip().startswith(b"#") and _SKIP_PRAGMA in above):
+        return "`telemetry: skip` pragma"
+    return None

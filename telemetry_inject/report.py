@@ -1,0 +1,84 @@
+"""Text and JSON renderings of per-file results."""
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from telemetry_inject.engine.run import Coverage
+from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
+
+
+def _kind(result: FileResult) -> str:
+    return {Changed: "changed", Unchanged: "unchanged", Skipped: "skipped", Failed: "failed"}[type(result)]
+
+
+def result_json(result: FileResult) -> dict:
+    record: dict = {"path": result.path.as_posix(), "status": _kind(result)}
+    if isinstance(result, (Skipped, Failed)):
+        record["reason"] = result.reason
+    if isinstance(result, (Changed, Unchanged)):
+        record["functions"] = [
+            {"function": f.qualname, "line": f.line, "status": f.status, **({"reason": f.reason} if f.reason else {})}
+            for f in result.functions
+        ]
+    if isinstance(result, Changed) and result.runtime_created:
+        record["runtime_created"] = result.runtime_created.as_posix()
+    return record
+
+
+def problem_line(result: Skipped | Failed) -> str:
+    return f"{result.path.as_posix()}: {result.reason}"
+
+
+def write_run(results: list[FileResult], out: TextIO, err: TextIO, fmt: str, verb: str, would: bool) -> None:
+    changed = [r for r in results if isinstance(r, Changed)]
+    functions = sum(len(r.functions) for r in changed)
+    if fmt == "json":
+        summary = {"files_changed": len(changed), "functions": functions, "files_seen": len(results)}
+        json.dump({"files": [result_json(r) for r in results], "summary": summary}, out, indent=2)
+        out.write("\n")
+        return
+    for result in results:
+        if isinstance(result, (Skipped, Failed)):
+            err.write(f"{'error' if isinstance(result, Failed) else 'skipped'}: {problem_line(result)}\n")
+        elif isinstance(result, Changed):
+            if result.diff:
+                out.write(result.diff)
+            names = ", ".join(f.qualname for f in result.functions)
+            out.write(f"{'would change' if would else verb} {result.path.as_posix()}{': ' + names if names else ''}\n")
+    for result in changed:
+        if result.runtime_created:
+            out.write(f"created {result.runtime_created.as_posix()}: run `git add {result.runtime_created.as_posix()}`\n")
+    prefix = "would have " if would else ""
+    noun = "functions" if verb == "instrumented" else "files"
+    count = functions if verb == "instrumented" else len(changed)
+    out.write(f"{prefix}{verb} {count} {noun} in {len(changed)} files\n" if verb == "instrumented" else f"{prefix}{verb} {count} {noun}\n")
+
+
+def write_status(rows: list[Coverage | FileResult], out: TextIO, err: TextIO, fmt: str) -> None:
+    coverage = [r for r in rows if isinstance(r, Coverage)]
+    total_in = sum(r.instrumented for r in coverage)
+    total_missing = sum(r.missing for r in coverage)
+    if fmt == "json":
+        files = [
+            {"path": r.path.as_posix(), "instrumented": r.instrumented, "missing": r.missing, "skipped": r.skipped}
+            if isinstance(r, Coverage)
+            else result_json(r)
+            for r in rows
+        ]
+        json.dump({"files": files, "total": {"instrumented": total_in, "missing": total_missing}}, out, indent=2)
+        out.write("\n")
+        return
+    for row in rows:
+        if isinstance(row, Coverage):
+            total = row.instrumented + row.missing
+            out.write(f"{row.path.as_posix()}: {row.instrumented}/{total} instrumented{_pct(row.instrumented, total)}\n")
+        elif isinstance(row, (Skipped, Failed)):
+            err.write(f"skipped: {problem_line(row)}\n")
+    total = total_in + total_missing
+    out.write(f"total: {total_in}/{total} functions instrumented{_pct(total_in, total)} in {len(coverage)} files\n")
+
+
+def _pct(part: int, whole: int) -> str:
+    return f" ({100 * part / whole:.0f}%)" if whole else ""
+

@@ -1,0 +1,5 @@
+"""Doc."""; import os
+import _telemetry_utils as _tel
+@_tel.span
+def f():
+    return os

@@ -1,0 +1,3 @@
+"""Doc."""; import os
+def f():
+    return os

@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Licensed under the MIT license.
+
+def main():
+	return 0
+
+
+if __name__ == "__main__":
+	main()

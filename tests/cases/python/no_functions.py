@@ -1,0 +1,6 @@
+"""Only data."""
+VALUE = 1
+
+
+class Empty:
+    pass

@@ -1,0 +1,1 @@
+def last(): return 1

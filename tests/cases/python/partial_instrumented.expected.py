@@ -1,0 +1,11 @@
+import _telemetry_utils as _tel
+
+
+@_tel.span
+def done():
+    return 1
+
+
+@_tel.span
+def new():
+    return 2
