@@ -83,6 +83,9 @@ def verify(bare: bytes, output: bytes, language: Language, import_line: bytes) -
         raise GateFailure(f"output does not parse: {exc}") from None
     error = language.compile_error(src.text, "<output>")
     if error:
+        input_error = language.compile_error(read_source(bare).text, "<input>")
+        if input_error:  # the input itself is broken: not ours to fix, not a gate failure
+            raise SourceError(f"{input_error} (does not compile; file left as is)")
         raise GateFailure(f"output does not compile: {error}")
     strip_edits = language.strip_edits(tree, src.parse_bytes)
     if apply_edits(output, src.to_raw(strip_edits)) != bare:
