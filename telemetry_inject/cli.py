@@ -1,4 +1,4 @@
-"""``telemetry-inject``: run, strip, status.
+"""``telemetry-inject``: run, strip, status, view.
 
 Exit codes: 0 nothing changed, 1 changed / would change / a check failed,
 2 usage or config error, 3 internal error (traceback in a log file), 130 Ctrl-C.
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     strip.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would be removed")
     strip.add_argument("--remove-runtime", action="store_true", help="also delete the runtime files the tool wrote")
     command("status", "Show which functions are instrumented.")
+    view = commands.add_parser("view", help="Show the call tree and hottest functions of a JSON Lines telemetry file.")
+    view.add_argument("file", type=Path, metavar="FILE.jsonl")
+    view.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -60,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "view":
+        from telemetry_inject.view import view
+
+        return view(args.file, sys.stdout, args.format)
     from telemetry_inject.config import find_root, load_settings
     from telemetry_inject.engine import files, run
     from telemetry_inject import report

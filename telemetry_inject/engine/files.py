@@ -13,7 +13,7 @@ from telemetry_inject.errors import UserError
 from telemetry_inject.languages import language_for
 
 CACHE_DIR = ".telemetry_cache"
-RUNTIME_MARKER = b"Written by telemetry-inject"
+RUNTIME_MARKER = b"by telemetry-inject"
 _PRUNED = frozenset({".git", ".hg", ".svn", "node_modules", CACHE_DIR, "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"})
 
 
