@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TextIO
 
 from telemetry_inject.engine.run import Coverage
 from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _kind(result: FileResult) -> str:
@@ -48,7 +57,7 @@ def write_run(results: list[FileResult], out: TextIO, err: TextIO, fmt: str, ver
             out.write(f"{'would change' if would else verb} {result.path.as_posix()}{': ' + names if names else ''}\n")
     for result in changed:
         if result.runtime_created:
-            out.write(f"created {result.runtime_created.as_posix()}: run `git add {result.runtime_created.as_posix()}`\n")
+            out.write(f"created {shown(result.runtime_created)}: run `git add {shown(result.runtime_created)}`\n")
     prefix = "would have " if would else ""
     noun = "functions" if verb == "instrumented" else "files"
     count = functions if verb == "instrumented" else len(changed)
