@@ -11,6 +11,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from telemetry_inject import __version__
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("paths", nargs="+", type=Path, metavar="PATH")
         sub.add_argument("--format", choices=("text", "json"), default="text")
+        sub.add_argument("-j", "--jobs", type=int, default=0, help="worker processes for large runs (default 0: one per core)")
         return sub
 
     run = command("run", "Instrument every function of the given files and directories.")
@@ -74,11 +76,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     settings = load_settings(find_root(Path.cwd()))
     paths = files.discover(args.paths, settings)
     if args.command == "status":
-        rows = _with_progress(paths, lambda p: run.coverage_file(p, settings), args.format)
+        rows = _with_progress(paths, partial(run.coverage_file, settings=settings), args)
         report.write_status(rows, sys.stdout, sys.stderr, args.format)
         return 0
     if args.command == "strip":
-        results = _with_progress(paths, lambda p: run.strip_file(p, settings, not args.check), args.format)
+        results = _with_progress(paths, partial(run.strip_file, settings=settings, write=not args.check), args)
         if args.remove_runtime and not args.check:
             results += _remove_runtimes(args.paths, settings)
         report.write_run(results, sys.stdout, sys.stderr, args.format, "stripped", args.check)
@@ -86,7 +88,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.output and (args.check or args.dry_run):
         raise UserError("--output cannot be combined with --check or --dry-run")
     mode = run.WriteMode(write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output)
-    results = _with_progress(paths, lambda p: run.run_file(p, settings, mode), args.format)
+    results = _with_progress(paths, partial(run.run_file, settings=settings, mode=mode), args)
     report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
 
@@ -102,13 +104,16 @@ def _remove_runtimes(paths: Sequence[Path], settings) -> list:
     return removed
 
 
-def _with_progress(paths: list[Path], action: Callable, fmt: str) -> list:
+def _with_progress(paths: list[Path], action: Callable, args: argparse.Namespace) -> list:
     from telemetry_inject.engine.run import run_all
 
-    if fmt != "text" or len(paths) < 200 or not sys.stderr.isatty() or os.environ.get("CI"):
-        return run_all(paths, action)
+    if args.jobs < 0:
+        raise UserError(f"--jobs must be 0 (one per core) or more, got {args.jobs}")
+    args.jobs = args.jobs or os.cpu_count() or 1
+    if args.format != "text" or len(paths) < 200 or not sys.stderr.isatty() or os.environ.get("CI"):
+        return run_all(paths, action, jobs=args.jobs)
     from rich.progress import Progress  # only on a terminal, never on the hook's path
 
     with Progress(transient=True) as progress:
-        task = progress.add_task("instrumenting", total=len(paths))
-        return run_all(paths, action, lambda: progress.advance(task))
+        task = progress.add_task(args.command, total=len(paths))
+        return run_all(paths, action, lambda: progress.advance(task), jobs=args.jobs)

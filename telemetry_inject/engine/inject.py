@@ -57,8 +57,8 @@ def inject(raw: bytes, language: Language, import_line: bytes, selected: Selecto
         return Injection(raw, outcomes)
     output = apply_edits(raw, src.to_raw(edits))
     if gates:
-        already = [f for f in outcomes if f.status == "already"]
-        bare = apply_edits(raw, src.to_raw(language.strip_edits(tree, src.parse_bytes))) if already else raw
+        strip_edits = language.strip_edits(tree, src.parse_bytes, units)
+        bare = apply_edits(raw, src.to_raw(strip_edits)) if strip_edits else raw
         verify(bare, output, language, import_line)
     return Injection(output, outcomes)
 
@@ -67,7 +67,7 @@ def strip(raw: bytes, language: Language) -> bytes:
     """Remove exactly what ``inject`` added; ``raw`` itself when there is nothing to remove."""
     src = read_source(raw)
     tree = parse(language, src)
-    edits = language.strip_edits(tree, src.parse_bytes)
+    edits = language.strip_edits(tree, src.parse_bytes, language.function_units(tree, src.parse_bytes))
     return apply_edits(raw, src.to_raw(edits)) if edits else raw
 
 
@@ -78,6 +78,7 @@ def verify(bare: bytes, output: bytes, language: Language, import_line: bytes) -
     """
     try:
         src = read_source(output)
+        # A full reparse: tree-sitter's incremental reparse saved nothing here (every function is edited).
         tree = parse(language, src)
     except SourceError as exc:
         raise GateFailure(f"output does not parse: {exc}") from None
@@ -87,10 +88,10 @@ def verify(bare: bytes, output: bytes, language: Language, import_line: bytes) -
         if input_error:  # the input itself is broken: not ours to fix, not a gate failure
             raise SourceError(f"{input_error} (does not compile; file left as is)")
         raise GateFailure(f"output does not compile: {error}")
-    strip_edits = language.strip_edits(tree, src.parse_bytes)
+    units = language.function_units(tree, src.parse_bytes)
+    strip_edits = language.strip_edits(tree, src.parse_bytes, units)
     if apply_edits(output, src.to_raw(strip_edits)) != bare:
         raise GateFailure("strip(output) is not byte-identical to the input")
-    units = language.function_units(tree, src.parse_bytes)
     _, again = _plan(language, tree, src, units, import_line, None)
     if again:
         raise GateFailure("a second injection would change the output again")

@@ -6,6 +6,7 @@ script it is a sibling module. Config can pin one module for the whole repo.
 """
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,13 @@ def python_runtime(path: Path, settings: Settings) -> RuntimeRef:
     directory = path.resolve().parent
     if not (directory / "__init__.py").is_file():
         return RuntimeRef(directory / "_telemetry_utils.py", _import_line("_telemetry_utils"))
+    depth = 0
     while (directory.parent / "__init__.py").is_file():
         directory = directory.parent
+        depth += 1
+    if not directory.name.isidentifier() or keyword.iskeyword(directory.name):
+        # `tests/async/` can't be imported absolutely; a relative import reaches the same module.
+        return RuntimeRef(directory / "_telemetry_utils.py", f"from {'.' * (depth + 1)} import _telemetry_utils as _tel".encode())
     return RuntimeRef(directory / "_telemetry_utils.py", _import_line(f"{directory.name}._telemetry_utils"))
 
 

@@ -13,7 +13,7 @@ class Edit(NamedTuple):
     text: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionUnit:
     """One function found in a source file, with what injection needs to know."""
 
@@ -29,6 +29,7 @@ class FunctionUnit:
     is_generator: bool
     decorators: tuple[str, ...]
     instrumented: bool
+    marker: tuple[int, int] | None  # byte range of the whole injected decorator line, for strip
     skip_reason: str | None  # set when the unit must never be instrumented
 
 

@@ -58,20 +58,23 @@ class Python:
 
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
         captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
-        functions = sorted(captures.get("function", []), key=lambda n: n.start_byte)
         generators = {_enclosing_function_id(node) for node in captures.get("yield", [])}
-        return [self._unit(source, node, node.id in generators) for node in functions]
+        has_pragma = _SKIP_PRAGMA in source
+        return [
+            self._unit(source, node, qualname, node.id in generators, has_pragma)
+            for node, qualname in _qualnames(captures.get("function", []), captures.get("class", []))
+        ]
 
-    def _unit(self, source: bytes, node: tree_sitter.Node, is_generator: bool) -> FunctionUnit:
+    def _unit(self, source: bytes, node: tree_sitter.Node, qualname: str, is_generator: bool, has_pragma: bool) -> FunctionUnit:
         parent = node.parent
         decorator_nodes = [c for c in parent.children if c.type == "decorator"] if parent.type == "decorated_definition" else []
         decorators = tuple(_decorator_name(source, d) for d in decorator_nodes)
         first = decorator_nodes[0] if decorator_nodes else node
         def_line_start = _line_start(node)
         indent = source[def_line_start : node.start_byte]
-        instrumented = any(source[d.start_byte : d.end_byte] == DECORATOR for d in decorator_nodes)
+        marker = next((d for d in decorator_nodes if source[d.start_byte : d.end_byte] == DECORATOR), None)
         return FunctionUnit(
-            qualname=_qualname(node),
+            qualname=qualname,
             line=first.start_point.row + 1,
             def_line=node.start_point.row + 1,
             end_line=node.end_point.row + 1,
@@ -82,15 +85,16 @@ class Python:
             is_async=node.children[0].type == "async",
             is_generator=is_generator,
             decorators=decorators,
-            instrumented=instrumented,
-            skip_reason=_skip_reason(source, node, decorators, indent, first),
+            instrumented=marker is not None,
+            marker=_marker_line(source, marker),
+            skip_reason=_skip_reason(source, node, decorators, indent, first, has_pragma),
         )
 
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
         """Where the runtime import goes: after the docstring and ``from __future__`` imports."""
-        statements = [c for c in tree.root_node.children if c.type != "comment"]
-        if any(_IMPORT_RE.fullmatch(source[_line_start(s) : _line_end(source, s.end_byte)]) for s in statements):
+        if _runtime_imports(tree, source):
             return None
+        statements = [c for c in tree.root_node.children if c.type != "comment"]
         preamble_end = -1
         index = 0
         if statements and _is_docstring(statements[0]):
@@ -113,25 +117,10 @@ class Python:
     def span_edit(self, unit: FunctionUnit, newline: bytes) -> Edit:
         return Edit(unit.def_line_start, unit.def_line_start, unit.indent + DECORATOR + newline)
 
-    def strip_edits(self, tree: tree_sitter.Tree, source: bytes) -> list[Edit]:
+    def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         """Whole-line deletions of every injected decorator and the runtime import."""
-        edits = []
-        for statement in tree.root_node.children:
-            start = _line_start(statement)
-            end = _line_end(source, statement.end_byte)
-            if statement.type in ("import_statement", "import_from_statement") and _IMPORT_RE.fullmatch(source[start:end]):
-                edits.append(Edit(start, end, b""))
-        captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
-        for function in captures.get("function", []):
-            if function.parent.type != "decorated_definition":
-                continue
-            for decorator in function.parent.children:
-                if decorator.type == "decorator" and source[decorator.start_byte : decorator.end_byte] == DECORATOR:
-                    start = _line_start(decorator)
-                    end = _line_end(source, decorator.end_byte)
-                    if source[start:end].strip() == DECORATOR:
-                        edits.append(Edit(start, end, b""))
-        return edits
+        lines = _runtime_imports(tree, source) + [u.marker for u in units if u.marker]
+        return [Edit(start, end, b"") for start, end in lines]
 
     def compile_error(self, text: str, filename: str) -> str | None:
         """The gate a template can't fake: CPython itself accepts the output."""
@@ -141,6 +130,27 @@ class Python:
             line = getattr(exc, "lineno", None)
             return f"line {line}: {exc.msg if isinstance(exc, SyntaxError) else exc}"
         return None
+
+
+def _marker_line(source: bytes, decorator: tree_sitter.Node | None) -> tuple[int, int] | None:
+    """The whole line holding our decorator, when the line holds nothing else."""
+    if decorator is None:
+        return None
+    start = _line_start(decorator)
+    end = _line_end(source, decorator.end_byte)
+    return (start, end) if source[start:end].strip() == DECORATOR else None
+
+
+def _runtime_imports(tree: tree_sitter.Tree, source: bytes) -> list[tuple[int, int]]:
+    """Whole lines of module-level runtime imports (``... as _tel``)."""
+    lines = []
+    for statement in tree.root_node.children:
+        if statement.type in ("import_statement", "import_from_statement"):
+            start = _line_start(statement)
+            end = _line_end(source, statement.end_byte)
+            if _IMPORT_RE.fullmatch(source[start:end]):
+                lines.append((start, end))
+    return lines
 
 
 def _is_docstring(node: tree_sitter.Node) -> bool:
@@ -158,26 +168,35 @@ def _enclosing_function_id(node: tree_sitter.Node) -> int | None:
     return None
 
 
-def _qualname(node: tree_sitter.Node) -> str:
-    parts = [node.child_by_field_name("name").text.decode("utf-8", "replace")]
-    current = node.parent
-    while current is not None:
-        if current.type == "function_definition":
-            parts.append("<locals>")
-            parts.append(current.child_by_field_name("name").text.decode("utf-8", "replace"))
-        elif current.type == "class_definition":
-            parts.append(current.child_by_field_name("name").text.decode("utf-8", "replace"))
-        current = current.parent
-    return ".".join(reversed(parts))
+def _qualnames(functions: list[tree_sitter.Node], classes: list[tree_sitter.Node]) -> list[tuple[tree_sitter.Node, str]]:
+    """Functions in source order with their ``__qualname__``, from one pass over the nested scopes."""
+    scopes = sorted((*functions, *classes), key=lambda n: n.start_byte)
+    stack: list[tuple[int, str]] = []  # (end_byte, prefix for names defined inside)
+    named = []
+    for node in scopes:
+        while stack and stack[-1][0] <= node.start_byte:
+            stack.pop()
+        name_node = node.child_by_field_name("name")
+        name = name_node.text.decode("utf-8", "replace") if name_node is not None else "?"
+        qualname = (stack[-1][1] if stack else "") + name
+        is_function = node.type == "function_definition"
+        stack.append((node.end_byte, qualname + (".<locals>." if is_function else ".")))
+        if is_function:
+            named.append((node, qualname))
+    return named
 
 
-def _skip_reason(source: bytes, node: tree_sitter.Node, decorators: tuple[str, ...], indent: bytes, first: tree_sitter.Node) -> str | None:
+def _skip_reason(
+    source: bytes, node: tree_sitter.Node, decorators: tuple[str, ...], indent: bytes, first: tree_sitter.Node, has_pragma: bool
+) -> str | None:
     if indent.strip():
         return "`def` does not start its line"
     if any(name in _OVERLOAD for name in decorators):
         return "@overload stub"
     if any(name in _COMPILED for name in decorators):
         return "compiled by a tracing JIT"
+    if not has_pragma:
+        return None
     def_line = source[_line_start(node) : _line_end(source, node.start_byte)]
     above_start = _line_start(first)
     above = source[source.rfind(b"\n", 0, max(above_start - 1, 0)) + 1 : above_start] if above_start else b""

@@ -328,6 +328,10 @@ def _begin(static):
             return None
         parent = _current_get()
         if parent is None:
+            if _probes_left > 0:
+                _probe()
+                if _otel is not None:
+                    return _Span(static, None, 0, _otel.start(static))
             if _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
                 return _Span(static, _UNSAMPLED, 0)
             return _Span(static, (_bits(128) or 1, _bits(64) or 1, True), 0)
@@ -366,25 +370,36 @@ def _wrap_sync(fn, static):
             return fn(*args, **kwargs)
         if not _native or _otel is not None:
             return _call_general(fn, static, args, kwargs)
+        route = 0  # 0: record a span, 1: call through, 2: general path, 3: unsampled root
         try:
             parent = _current_get()
             if parent is None:
                 if _probes_left > 0:
                     _probe()  # a provider installed after import takes over
-                if _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
-                    return _call_unsampled(fn, args, kwargs)
+                    if _otel is not None:
+                        route = 2
+                if not route and _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
+                    route = 3
                 trace_id = _bits(128) or 1
                 parent_id = 0
             elif parent[2]:
                 trace_id = parent[0]
                 parent_id = parent[1]
             else:
-                return fn(*args, **kwargs)
-            span_id = _bits(64) or 1
-            _current_set((trace_id, span_id, True))
-            t0 = _perf()
+                route = 1  # inside an unsampled trace
+            if not route:
+                span_id = _bits(64) or 1
+                _current_set((trace_id, span_id, True))
+                t0 = _perf()
         except Exception:
-            return fn(*args, **kwargs)
+            route = 1
+        if route:
+            # Outside the try above, so a user exception never causes a second call.
+            if route == 1:
+                return fn(*args, **kwargs)
+            if route == 2:
+                return _call_general(fn, static, args, kwargs)
+            return _call_unsampled(fn, args, kwargs)
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
@@ -400,8 +415,12 @@ def _wrap_sync(fn, static):
             # Restoring with set() instead of reset(token) is cheaper and
             # equivalent here: spans nest strictly within one context.
             _current_set(parent)
+            try:
+                thread = _tls.name
+            except AttributeError:
+                thread = _thread_name()
             _append((static, trace_id, span_id, parent_id, t0, t1 - t0, None,
-                     _thread_name(), _pending.pop(span_id, None) if _pending else None))
+                     thread, _pending.pop(span_id, None) if _pending else None))
             if len(_buf) >= _FLUSH_AT:
                 _flush(False)
         except Exception:
