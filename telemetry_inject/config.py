@@ -10,7 +10,7 @@ from pathlib import Path
 
 from telemetry_inject.errors import UserError
 
-LEVELS = ("spans", "full")
+LEVELS = ("spans",)  # "full" (loop counts, caught exceptions) comes later
 
 
 @dataclass(frozen=True)

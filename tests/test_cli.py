@@ -150,7 +150,7 @@ def test_ignored_dirs_gitignore_and_exclude(git_repo: Path, chdir) -> None:
     ("config", "message"),
     [
         ('[tool.telemetry-inject]\nlevle = "spans"\n', "unknown key `levle`"),
-        ('[tool.telemetry-inject]\nlevel = "everything"\n', "`level` must be one of spans, full"),
+        ('[tool.telemetry-inject]\nlevel = "everything"\n', "`level` must be one of spans"),
         ("[tool.telemetry-inject]\nexclude = 3\n", "`exclude` must be a list"),
         ("[tool.telemetry-inject\n", "invalid TOML"),
     ],
