@@ -1,4 +1,4 @@
-"""``telemetry-inject``: run, strip, status, view.
+"""``telemetry-inject``: run, strip, status, view, hook, cache.
 
 Exit codes: 0 nothing changed, 1 changed / would change / a check failed,
 2 usage or config error, 3 internal error (traceback in a log file), 130 Ctrl-C.
@@ -34,14 +34,31 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="print a unified diff, write nothing")
     run.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     run.add_argument("-o", "--output", type=Path, metavar="DIR", help="write an instrumented copy under DIR")
+    _diff_options(run)
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write .telemetry_cache")
     strip = command("strip", "Remove exactly what telemetry-inject added.")
     strip.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would be removed")
     strip.add_argument("--remove-runtime", action="store_true", help="also delete the runtime files the tool wrote")
     command("status", "Show which functions are instrumented.")
+    hook = commands.add_parser("hook", help="The pre-commit hook: instrument the touched functions of the given files.")
+    hook.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    hook.add_argument("--check", action="store_true", help="only report touched functions without telemetry")
+    cache = commands.add_parser("cache", help="Inspect or manage .telemetry_cache.")
+    cache.add_argument("action", choices=("stats", "clear", "prune"))
+    cache.add_argument("--max-entries", type=int, help="prune: keep at most this many rows per table")
+    cache.add_argument("--format", choices=("text", "json"), default="text")
     view = commands.add_parser("view", help="Show the call tree and hottest functions of a JSON Lines telemetry file.")
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     view.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def _diff_options(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("diff selection (only functions the diff touched)").add_mutually_exclusive_group()
+    group.add_argument("--staged", action="store_true", help="the index against HEAD")
+    group.add_argument("--base", metavar="REV", help="from the merge-base of REV and HEAD to the working tree (or --head)")
+    group.add_argument("--diff", type=Path, metavar="FILE", help="a unified diff file")
+    sub.add_argument("--head", metavar="REV", help="with --base: end of the range instead of the working tree")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,10 +87,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return view(args.file, sys.stdout, args.format)
     from telemetry_inject.config import find_root, load_settings
-    from telemetry_inject.engine import files, run
-    from telemetry_inject import report
 
     settings = load_settings(find_root(Path.cwd()))
+    if args.command == "hook":
+        from telemetry_inject.hook import run_hook
+
+        return run_hook(args.files, settings, args.check, sys.stdout)
+    if args.command == "cache":
+        from telemetry_inject.engine.cache import Cache
+
+        return _cache_command(Cache(settings.root), args)
+    from telemetry_inject import report
+    from telemetry_inject.engine import files, run
+
     paths = files.discover(args.paths, settings)
     if args.command == "status":
         rows = _with_progress(paths, partial(run.coverage_file, settings=settings), args)
@@ -87,10 +113,41 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
     if args.output and (args.check or args.dry_run):
         raise UserError("--output cannot be combined with --check or --dry-run")
-    mode = run.WriteMode(write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output)
+    if args.head and not args.base:
+        raise UserError("--head needs --base")
+    scope = _diff_scope(args, settings.root)
+    mode = run.WriteMode(write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output, scope=scope, use_cache=not args.no_cache)
     results = _with_progress(paths, partial(run.run_file, settings=settings, mode=mode), args)
     report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
+
+
+def _diff_scope(args: argparse.Namespace, root: Path):
+    from telemetry_inject.engine import diff
+
+    if args.diff:
+        return diff.file_scope(args.diff, root)
+    if args.staged or args.base:
+        top = diff.git_root(Path.cwd())
+        return diff.staged_scope(top) if args.staged else diff.range_scope(top, args.base, args.head)
+    return None
+
+
+def _cache_command(cache, args: argparse.Namespace) -> int:
+    import json
+
+    if args.action == "clear":
+        cache.clear()
+    elif args.action == "prune":
+        removed = cache.prune(args.max_entries)
+        if args.format == "text":
+            print(f"pruned {removed} entries")
+    stats = cache.stats()
+    if args.format == "json":
+        print(json.dumps({"path": str(stats.path), "functions": stats.functions, "files": stats.files, "bytes": stats.bytes}))
+    else:
+        print(f"{stats.path}: {stats.functions} functions, {stats.files} files, {stats.bytes / 1024:.0f} KiB")
+    return 0
 
 
 def _remove_runtimes(paths: Sequence[Path], settings) -> list:

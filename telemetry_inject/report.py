@@ -27,9 +27,17 @@ def result_json(result: FileResult) -> dict:
         record["reason"] = result.reason
     if isinstance(result, (Changed, Unchanged)):
         record["functions"] = [
-            {"function": f.qualname, "line": f.line, "status": f.status, **({"reason": f.reason} if f.reason else {})}
+            {
+                "function": f.qualname,
+                "line": f.line,
+                "status": f.status,
+                **({"source": f.source} if f.source else {}),
+                **({"reason": f.reason} if f.reason else {}),
+            }
             for f in result.functions
         ]
+    if isinstance(result, Unchanged) and result.cached:
+        record["cached"] = True
     if isinstance(result, Changed) and result.runtime_created:
         record["runtime_created"] = result.runtime_created.as_posix()
     return record

@@ -19,6 +19,7 @@ class Changed:
 class Unchanged:
     path: Path
     functions: tuple[FunctionOutcome, ...] = ()
+    cached: bool = False  # known fixed point from the cache: not parsed at all
 
 
 @dataclass(frozen=True)

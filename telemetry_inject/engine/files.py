@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from telemetry_inject.config import Settings
+from telemetry_inject.engine.cache import CACHE_DIR
 from telemetry_inject.errors import UserError
 from telemetry_inject.languages import language_for
 
-CACHE_DIR = ".telemetry_cache"
 RUNTIME_MARKER = b"by telemetry-inject"
 _PRUNED = frozenset({".git", ".hg", ".svn", "node_modules", CACHE_DIR, "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"})
 

@@ -16,6 +16,7 @@ from telemetry_inject.engine.units import Edit, FunctionUnit, apply_edits
 from telemetry_inject.languages import Language
 
 Selector = Callable[[FunctionUnit], bool]
+Lookup = Callable[[str], "tuple[bytes, str] | None"]  # cache key -> (cached edit text, its source)
 
 
 class GateFailure(Exception):
@@ -28,12 +29,19 @@ class FunctionOutcome:
     line: int
     status: str  # instrumented | already | skipped | not-selected
     reason: str | None = None
+    source: str | None = None  # for instrumented functions: template | cache
 
 
 @dataclass(frozen=True)
 class Injection:
     source: bytes  # the input object itself when nothing changed
     functions: tuple[FunctionOutcome, ...]
+    cache_entries: tuple[tuple[str, bytes, str], ...] = ()  # (key, edit text, source) worth storing
+
+    @property
+    def complete(self) -> bool:
+        """Every function is instrumented or deliberately skipped: a fixed point under any selection."""
+        return all(f.status != "not-selected" for f in self.functions)
 
     @property
     def instrumented(self) -> tuple[FunctionOutcome, ...]:
@@ -47,20 +55,36 @@ def parse(language: Language, src: SourceText) -> tree_sitter.Tree:
     return tree
 
 
-def inject(raw: bytes, language: Language, import_line: bytes, selected: Selector | None = None, *, gates: bool = True) -> Injection:
-    """Instrument the selected functions of ``raw``; raises SourceError or GateFailure, never writes."""
+def inject(
+    raw: bytes,
+    language: Language,
+    import_line: bytes,
+    selected: Selector | None = None,
+    *,
+    gates: bool = True,
+    lookup: Lookup | None = None,
+    level: str = "spans",
+) -> Injection:
+    """Instrument the selected functions of ``raw``; raises SourceError or GateFailure, never writes.
+
+    ``lookup`` reads the function cache; every hit is re-verified against what
+    the template would write before it is used, and misses come back in
+    ``cache_entries`` for the caller to store once the file passed its gates.
+    """
     src = read_source(raw)
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
     outcomes, edits = _plan(language, tree, src, units, import_line, selected)
     if not edits:
         return Injection(raw, outcomes)
+    outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level) if lookup else (outcomes, ())
     output = apply_edits(raw, src.to_raw(edits))
     if gates:
         strip_edits = language.strip_edits(tree, src.parse_bytes, units)
         bare = apply_edits(raw, src.to_raw(strip_edits)) if strip_edits else raw
-        verify(bare, output, language, import_line)
-    return Injection(output, outcomes)
+        wanted = None if selected is None else _identities(units, lambda u: u.instrumented or selected(u))
+        verify(bare, output, language, import_line, wanted)
+    return Injection(output, outcomes, entries)
 
 
 def strip(raw: bytes, language: Language) -> bytes:
@@ -71,10 +95,12 @@ def strip(raw: bytes, language: Language) -> bytes:
     return apply_edits(raw, src.to_raw(edits)) if edits else raw
 
 
-def verify(bare: bytes, output: bytes, language: Language, import_line: bytes) -> None:
+def verify(bare: bytes, output: bytes, language: Language, import_line: bytes, wanted: set[tuple[str, int]] | None = None) -> None:
     """The gates every written file passes: parses, compiles, strips back to ``bare`` exactly, re-injects to itself.
 
     ``bare`` is the input with any earlier telemetry stripped (the input itself when it had none).
+    ``wanted`` names the selected functions (by qualified name and occurrence) when
+    only some were: the second injection uses that same selection.
     """
     try:
         src = read_source(output)
@@ -92,7 +118,8 @@ def verify(bare: bytes, output: bytes, language: Language, import_line: bytes) -
     strip_edits = language.strip_edits(tree, src.parse_bytes, units)
     if apply_edits(output, src.to_raw(strip_edits)) != bare:
         raise GateFailure("strip(output) is not byte-identical to the input")
-    _, again = _plan(language, tree, src, units, import_line, None)
+    again_selected = None if wanted is None else _member_of(units, wanted)
+    _, again = _plan(language, tree, src, units, import_line, again_selected)
     if again:
         raise GateFailure("a second injection would change the output again")
 
@@ -115,13 +142,71 @@ def _plan(
         elif selected is not None and not selected(unit):
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "not-selected"))
         else:
-            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented"))
+            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="template"))
             edits.append(language.span_edit(unit, src.newline))
     if any(u.instrumented for u in units) or edits:
         import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline)
         if import_edit is not None:
             edits.insert(0, import_edit)
     return tuple(outcomes), edits
+
+
+def _identified(units: list[FunctionUnit]) -> list[tuple[tuple[str, int], FunctionUnit]]:
+    """Each unit with (qualname, occurrence): an identity that survives line insertions."""
+    seen: dict[str, int] = {}
+    pairs = []
+    for unit in units:
+        seen[unit.qualname] = seen.get(unit.qualname, -1) + 1
+        pairs.append(((unit.qualname, seen[unit.qualname]), unit))
+    return pairs
+
+
+def _identities(units: list[FunctionUnit], keep: Selector) -> set[tuple[str, int]]:
+    return {identity for identity, unit in _identified(units) if keep(unit)}
+
+
+def _member_of(units: list[FunctionUnit], wanted: set[tuple[str, int]]) -> Selector:
+    chosen = {id(unit) for identity, unit in _identified(units) if identity in wanted}
+    return lambda unit: id(unit) in chosen
+
+
+def _through_cache(
+    language: Language,
+    src: SourceText,
+    units: list[FunctionUnit],
+    outcomes: tuple[FunctionOutcome, ...],
+    edits: list[Edit],
+    lookup: Lookup,
+    level: str,
+) -> tuple[tuple[FunctionOutcome, ...], tuple[tuple[str, bytes, str], ...]]:
+    """Mark instrumented functions served by the cache; collect the entries it lacks."""
+    from telemetry_inject.engine.cache import function_key
+
+    markers = [u.marker for u in units if u.marker]
+    texts = {e.start: e.text for e in edits}
+    marked = []
+    entries = []
+    for unit, outcome in zip(units, outcomes):
+        if outcome.status != "instrumented":
+            marked.append(outcome)
+            continue
+        key = function_key(_stripped_text(src.parse_bytes, unit, markers), language.name, level)
+        expected = texts[unit.def_line_start]
+        hit = lookup(key)
+        if hit is not None and hit[0] == expected:  # re-verified: exactly what the template writes
+            marked.append(FunctionOutcome(outcome.qualname, outcome.line, outcome.status, source="cache"))
+        else:
+            marked.append(FunctionOutcome(outcome.qualname, outcome.line, outcome.status, source="template"))
+            entries.append((key, expected, "template"))
+    return tuple(marked), tuple(entries)
+
+
+def _stripped_text(source: bytes, unit: FunctionUnit, markers: list[tuple[int, int]]) -> bytes:
+    """The function's own text without telemetry lines of functions nested inside it."""
+    inside = [m for m in markers if unit.start_byte <= m[0] < unit.end_byte]
+    if not inside:
+        return source[unit.start_byte : unit.end_byte]
+    return apply_edits(source[: unit.end_byte], [Edit(a, b, b"") for a, b in inside])[unit.start_byte :]
 
 
 def _first_error_line(node: tree_sitter.Node) -> int:

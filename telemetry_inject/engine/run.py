@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import difflib
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import os
 from itertools import repeat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +10,9 @@ from pathlib import Path
 
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.files import write_atomic
-from telemetry_inject.engine.inject import GateFailure, Selector, inject, strip
+from telemetry_inject.engine.cache import Cache, file_key
+from telemetry_inject.engine.diff import DiffScope
+from telemetry_inject.engine.inject import GateFailure, inject, strip
 from telemetry_inject.engine.placement import python_runtime
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
@@ -24,22 +25,37 @@ class WriteMode:
     write: bool = True  # False: --check / --dry-run
     diff: bool = False  # keep a unified diff on each Changed
     output_dir: Path | None = None  # write an instrumented copy here instead
+    scope: DiffScope | None = None  # only functions this diff touched; None: every function
+    use_cache: bool = True
 
 
-def run_file(path: Path, settings: Settings, mode: WriteMode, selected: Selector | None = None) -> FileResult:
+def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     language = language_for(path)
     if language is None:
         return Skipped(path, "no template for this file type")
+    selected = None
+    if mode.scope is not None:
+        touched = mode.scope.for_path(path)
+        if touched is None and mode.output_dir is None:  # not in the diff: not even parsed (I6)
+            return Unchanged(path)
+        selected = touched.touches if touched is not None else (lambda unit: False)
     raw = _read(path, settings)
     if not isinstance(raw, bytes):
         return raw
     runtime = python_runtime(path, settings)
+    cache = open_cache(settings.root) if mode.use_cache else None
+    fixed_point = file_key(raw, language.name, settings.level, runtime.import_line) if cache else ""
+    if cache and mode.output_dir is None and cache.has_file(fixed_point):
+        return Unchanged(path, cached=True)
     try:
-        result = inject(raw, language, runtime.import_line, selected)
+        result = inject(raw, language, runtime.import_line, selected, lookup=cache.get_function if cache else None, level=settings.level)
     except SourceError as exc:
         return Skipped(path, str(exc))
     except GateFailure as exc:
         return Failed(path, f"safety gate: {exc}")
+    if cache:
+        done = [file_key(result.source, language.name, settings.level, runtime.import_line)] if result.complete else []
+        cache.put_many(list(result.cache_entries), done)
     diff = _unified_diff(path, raw, result.source) if mode.diff and result.source is not raw else ""
     target = _target(path, settings, mode)
     if mode.output_dir is not None and result.source is raw:
@@ -59,6 +75,18 @@ def run_file(path: Path, settings: Settings, mode: WriteMode, selected: Selector
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, result.source)
     return Changed(path, result.instrumented, created, diff)
+
+
+def open_cache(root: Path) -> Cache:
+    """One cache connection per process (a forked worker opens its own)."""
+    key = (os.getpid(), root)
+    if key not in _CACHES:
+        _CACHES[key] = Cache(root)
+    return _CACHES[key]
+
+
+# Per-process connections: SQLite handles must not cross fork(), so entries are keyed by pid.
+_CACHES: dict[tuple[int, Path], Cache] = {}
 
 
 def strip_file(path: Path, settings: Settings, write: bool) -> FileResult:
@@ -94,6 +122,9 @@ def run_all(paths: list[Path], action: Callable[[Path], FileResult], progress: C
             if progress is not None:
                 progress()
         return results
+    import multiprocessing  # only for large batches: keeps the hook's start-up lean
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     try:
         results = []
