@@ -86,9 +86,19 @@ class Cache:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
+        # Switching to WAL and creating the schema take locks for which SQLite may
+        # answer "locked" at once instead of waiting, when processes start together.
+        for attempt in range(50):
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or attempt == 49:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
         db.execute("SELECT count(*) FROM functions").fetchone()  # surfaces a corrupt file now
         return db
 
@@ -131,7 +141,7 @@ class Cache:
         now = int(time.time())
         try:
             with db:
-                db.execute("BEGIN")
+                db.execute("BEGIN IMMEDIATE")
                 db.executemany("INSERT OR REPLACE INTO functions VALUES (?, ?, ?, ?)", [(k, v, s, now) for k, v, s in functions])
                 db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?)", [(k, now) for k in file_keys])
         except sqlite3.DatabaseError as exc:

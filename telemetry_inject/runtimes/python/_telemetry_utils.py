@@ -43,10 +43,12 @@ Nothing raised by this module's bookkeeping reaches user code.
 from __future__ import annotations
 
 import atexit
+import binascii
 import collections
 import contextvars
 import functools
 import inspect
+import itertools
 import json
 import os
 import random
@@ -71,7 +73,9 @@ def _read_sample_rate() -> float:
 
 
 _SAMPLE = _read_sample_rate()
-_FLUSH_AT = 512
+_FLUSH_AT = 512  # buffered records that trigger a write
+_POOL = 1024  # span ids generated per refill of the id pool
+_IOV = 512  # records per writev() call (IOV_MAX is 1024 on Linux)
 _PROBE_CALLS = 1024
 _MAX_LEN = 256
 _SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie",
@@ -81,25 +85,36 @@ _SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie",
 _on = _SINK is not None or not _DISABLED  # "not disabled, no sink": probe first
 _native = _SINK is not None  # our own ids/contexts feed the JSON sink
 _otel = None  # _OtelBridge once a real tracer provider is seen
+_fast = _native  # _native and _otel is None: the sync wrapper's inline path
 _probes_left = _PROBE_CALLS
 
-# Span context: (trace_id, span_id, sampled) or None outside any span.
+# Span context: (trace_id, span_id, sampled) or None outside any span.  With
+# the native ids, trace_id and span_id are JSON fragments (bytes, hex digits
+# in double quotes) ready to be written, so a child's parent_span_id costs
+# nothing; spans from the OpenTelemetry bridge are keyed by its int ids.
 _current = contextvars.ContextVar("telemetry_inject_span", default=None)
 _current_get = _current.get
 _current_set = _current.set
-_UNSAMPLED = (0, 0, False)
+_UNSAMPLED = (b"", b"", False)
+_NULL = b"null"  # parent_span_id of a root
+_ZERO_ID = b'"0000000000000000"'  # invalid in W3C trace context
 
 _rng = random.Random()  # seeded from os.urandom; reseeded in forked children
-_bits = _rng.getrandbits
 _perf = time.perf_counter_ns
+_ids = iter(())  # pool of random span ids (see _refill); emptied in forked children
+# perf_counter -> wall clock; re-measured at every id refill and flush, so a
+# suspend or clock step is picked up within about a thousand spans.
+_offset = time.time_ns() - _perf()
 
-# Finished spans as tuples; JSON is built only at flush.  deque.append and
-# popleft are atomic, so the hot path takes no lock.
+# Finished spans as tuples ready for _FMT: (static prefix, trace_id, span_id,
+# parent_span_id, start_ns, duration_ns, tail); JSON lines are formatted only
+# at flush.  deque.append and popleft are atomic, so the hot path takes no lock.
+_FMT = b'%s%s,"span_id":%s,"parent_span_id":%s,"start_ns":%d,"duration_ns":%d%s'
 _buf: collections.deque = collections.deque()
 _append = _buf.append
 _flush_lock = threading.Lock()
 _pending: dict = {}  # span_id -> {attribute: value} set through attr()
-_tls = threading.local()
+_tls = threading.local()  # .name (thread name) and .tail (its OK-record tail)
 _pid = os.getpid()
 
 
@@ -123,6 +138,12 @@ _SERVICE = _resource_attributes()
 _SERVICE_JSON = json.dumps(_SERVICE, ensure_ascii=False)
 
 
+def _utf8(text: str) -> bytes:
+    # Lone surrogates (e.g. from surrogateescape'd paths) become \udcxx escapes,
+    # which are valid inside a JSON string, instead of failing the record.
+    return text.encode("utf-8", "backslashreplace")
+
+
 class _Static:
     """Per-function fields computed once at decoration time."""
 
@@ -137,10 +158,11 @@ class _Static:
         self.filepath = code.co_filename if code is not None else ""
         self.lineno = code.co_firstlineno if code is not None else 0
         dumps = functools.partial(json.dumps, ensure_ascii=False)
-        self.prefix = (
+        # The constant start of every record of this function, up to trace_id.
+        self.prefix = _utf8(
             f'{{"name":{dumps(self.name)},"code.filepath":{dumps(self.filepath)},'
             f'"code.lineno":{self.lineno},"code.function":{dumps(self.function)},'
-            f'"code.namespace":{dumps(self.namespace)}'
+            f'"code.namespace":{dumps(self.namespace)},"trace_id":'
         )
 
     def attributes(self) -> dict:
@@ -253,11 +275,12 @@ def _otel_provider():
 
 def _probe() -> None:
     """Slow path taken while nothing is configured: look for a tracer provider."""
-    global _probes_left, _on, _otel
+    global _probes_left, _on, _otel, _fast
     try:
         provider = _otel_provider()
         if provider is not None:
             _otel = _OtelBridge(provider)
+            _fast = False
             _on = True
             return
     except Exception:
@@ -308,7 +331,7 @@ class _Span:
                 _otel.finish(self, exc)
             elif self.ctx[2]:
                 t1 = _perf()
-                _record(self.static, self.ctx[0], self.ctx[1], self.parent_id,
+                _record(self.static.prefix, self.ctx[0], self.ctx[1], self.parent_id,
                         self.t0, t1 - self.t0, exc)
         except Exception:
             pass
@@ -333,13 +356,50 @@ def _begin(static):
                 if _otel is not None:
                     return _Span(static, None, 0, _otel.start(static))
             if _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
-                return _Span(static, _UNSAMPLED, 0)
-            return _Span(static, (_bits(128) or 1, _bits(64) or 1, True), 0)
+                return _Span(static, _UNSAMPLED, _NULL)
+            return _Span(static, (_new_trace_id(), _new_id(), True), _NULL)
         if not parent[2]:
-            return _Span(static, parent, 0)
-        return _Span(static, (parent[0], _bits(64) or 1, True), parent[1])
+            return _Span(static, parent, _NULL)
+        return _Span(static, (parent[0], _new_id(), True), parent[1])
     except Exception:
         return None
+
+
+# --------------------------------------------------------------------------
+# Ids and records
+
+
+def _refill():
+    """Refill the span id pool and return an id; also the hot path's flush check.
+
+    Ids are random 64-bit values generated a thousand at a time from
+    os.urandom, already as the JSON string a record needs.  The sync wrapper
+    takes one with a bare ``next(_ids)``; running dry (once per ``_POOL``
+    spans) lands here, which is where it checks whether the buffer is due.
+    """
+    global _ids, _offset
+    hexed = binascii.hexlify(os.urandom(8 * _POOL), b" ", 8)
+    ids = (b'"' + hexed.replace(b" ", b'" "') + b'"').split(b" ")
+    if _ZERO_ID in ids:
+        ids = [i for i in ids if i != _ZERO_ID]
+    pool = iter(ids)
+    first = next(pool)
+    _ids = pool
+    _offset = time.time_ns() - _perf()
+    if len(_buf) >= _FLUSH_AT:
+        _flush(False)
+    return first
+
+
+def _new_id() -> bytes:
+    try:
+        return next(_ids)
+    except StopIteration:
+        return _refill()
+
+
+def _new_trace_id() -> bytes:
+    return _new_id()[:-1] + _new_id()[1:]  # 32 hex digits in quotes
 
 
 def _thread_name() -> str:
@@ -350,12 +410,40 @@ def _thread_name() -> str:
         return name
 
 
-def _record(static, trace_id, span_id, parent_id, t0, duration, exc) -> None:
-    error = None
-    if isinstance(exc, Exception):
-        error = _error_fields(exc)
+def _tail(thread: str, error, attrs) -> bytes:
+    """The end of a record, from status on: constant per thread for OK spans."""
+    dumps = json.dumps
+    if error is None:
+        status = '"OK","error.type":null,"error.message":null'
+    else:
+        status = ('"ERROR","error.type":' + dumps(error[0], ensure_ascii=False)
+                  + ',"error.message":' + dumps(error[1], ensure_ascii=False))
+    if attrs:
+        merged = dict(_SERVICE)
+        merged.update(attrs)
+        attributes = dumps(merged, ensure_ascii=False, default=repr)
+    else:
+        attributes = _SERVICE_JSON
+    return _utf8(f',"status":{status},"thread":{dumps(thread, ensure_ascii=False)},'
+                 f'"pid":{_pid},"attributes":{attributes}}}\n')
+
+
+def _thread_tail() -> bytes:
+    tail = _tls.tail = _tail(_thread_name(), None, None)
+    return tail
+
+
+def _record(prefix, trace_id, span_id, parent_id, t0, duration, exc) -> None:
     attrs = _pending.pop(span_id, None) if _pending else None
-    _append((static, trace_id, span_id, parent_id, t0, duration, error, _thread_name(), attrs))
+    if attrs or isinstance(exc, Exception):
+        error = _error_fields(exc) if isinstance(exc, Exception) else None
+        tail = _tail(_thread_name(), error, attrs)
+    else:
+        try:
+            tail = _tls.tail
+        except AttributeError:
+            tail = _thread_tail()
+    _append((prefix, trace_id, span_id, parent_id, t0 + _offset, duration, tail))
     if len(_buf) >= _FLUSH_AT:
         _flush(False)
 
@@ -365,14 +453,19 @@ def _record(static, trace_id, span_id, parent_id, t0, duration, exc) -> None:
 
 
 def _wrap_sync(fn, static):
+    # The per-call path with the JSON sink: everything it touches is bound
+    # here (closure cells are cheaper than module globals or attributes).
+    get, set_, reset, perf = _current_get, _current_set, _current.reset, _perf
+    append, pending, tls, prefix = _append, _pending, _tls, static.prefix
+
     def wrapper(*args, **kwargs):
         if not _on:
             return fn(*args, **kwargs)
-        if not _native or _otel is not None:
+        if not _fast:
             return _call_general(fn, static, args, kwargs)
         route = 0  # 0: record a span, 1: call through, 2: general path, 3: unsampled root
         try:
-            parent = _current_get()
+            parent = get()
             if parent is None:
                 if _probes_left > 0:
                     _probe()  # a provider installed after import takes over
@@ -380,17 +473,20 @@ def _wrap_sync(fn, static):
                         route = 2
                 if not route and _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
                     route = 3
-                trace_id = _bits(128) or 1
-                parent_id = 0
+                trace_id = _new_trace_id()
+                parent_id = _NULL
             elif parent[2]:
                 trace_id = parent[0]
                 parent_id = parent[1]
             else:
                 route = 1  # inside an unsampled trace
             if not route:
-                span_id = _bits(64) or 1
-                _current_set((trace_id, span_id, True))
-                t0 = _perf()
+                try:
+                    span_id = next(_ids)
+                except StopIteration:
+                    span_id = _refill()
+                token = set_((trace_id, span_id, True))
+                t0 = perf()
         except Exception:
             route = 1
         if route:
@@ -403,26 +499,25 @@ def _wrap_sync(fn, static):
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
-            t1 = _perf()
+            t1 = perf()
             try:
-                _current_set(parent)
-                _record(static, trace_id, span_id, parent_id, t0, t1 - t0, exc)
+                reset(token)
+                _record(prefix, trace_id, span_id, parent_id, t0, t1 - t0, exc)
             except Exception:
                 pass
             raise
-        t1 = _perf()
+        t1 = perf()
         try:
-            # Restoring with set() instead of reset(token) is cheaper and
-            # equivalent here: spans nest strictly within one context.
-            _current_set(parent)
-            try:
-                thread = _tls.name
-            except AttributeError:
-                thread = _thread_name()
-            _append((static, trace_id, span_id, parent_id, t0, t1 - t0, None,
-                     thread, _pending.pop(span_id, None) if _pending else None))
-            if len(_buf) >= _FLUSH_AT:
-                _flush(False)
+            reset(token)
+            if pending and span_id in pending:
+                _record(prefix, trace_id, span_id, parent_id, t0, t1 - t0, None)
+            else:
+                try:
+                    tail = tls.tail
+                except AttributeError:
+                    tail = _thread_tail()
+                # No size check here: _refill() does it once per _POOL ids.
+                append((prefix, trace_id, span_id, parent_id, t0 + _offset, t1 - t0, tail))
         except Exception:
             pass
         return result
@@ -607,10 +702,13 @@ class _OtelBridge:
             if recording and _SINK is not None:
                 context = otel_span.get_span_context()
                 parent = getattr(otel_span, "parent", None)
-                parent_id = parent.span_id if parent is not None and parent.is_valid else 0
+                parent_id = (b'"%016x"' % parent.span_id
+                             if parent is not None and parent.is_valid else _NULL)
                 attrs = _pending.pop(span_id, None) if _pending else None
-                _append((span_.static, context.trace_id, span_id, parent_id, span_.t0,
-                         t1 - span_.t0, error, _thread_name(), attrs))
+                tail = _tail(_thread_name(), error, attrs)
+                _append((span_.static.prefix, b'"%032x"' % context.trace_id,
+                         b'"%016x"' % span_id, parent_id, span_.t0 + _offset,
+                         t1 - span_.t0, tail))
                 if len(_buf) >= _FLUSH_AT:
                     _flush(False)
         finally:
@@ -629,73 +727,42 @@ class _OtelBridge:
 # --------------------------------------------------------------------------
 # JSON Lines sink
 
-_NULL = "null"
 
-
-def _encode(records, offset: int) -> str:
-    dumps = json.dumps
-    pid = _pid
-    thread_json: dict = {}
-    lines = []
-    for static, trace_id, span_id, parent_id, t0, duration, error, thread, attrs in records:
-        tj = thread_json.get(thread)
-        if tj is None:
-            tj = thread_json[thread] = dumps(thread, ensure_ascii=False)
-        if error is None:
-            status = '"OK","error.type":null,"error.message":null'
-        else:
-            status = ('"ERROR","error.type":' + dumps(error[0], ensure_ascii=False)
-                      + ',"error.message":' + dumps(error[1], ensure_ascii=False))
-        if attrs:
-            merged = dict(_SERVICE)
-            merged.update(attrs)
-            attributes = dumps(merged, ensure_ascii=False, default=repr)
-        else:
-            attributes = _SERVICE_JSON
-        parent = f'"{parent_id:016x}"' if parent_id else _NULL
-        lines.append(
-            f'{static.prefix},"trace_id":"{trace_id:032x}","span_id":"{span_id:016x}",'
-            f'"parent_span_id":{parent},"start_ns":{t0 + offset},"duration_ns":{duration},'
-            f'"status":{status},"thread":{tj},"pid":{pid},"attributes":{attributes}}}\n'
-        )
-    return "".join(lines)
-
-
-def _write(data: str) -> None:
+def _write(lines: list) -> None:
     if _SINK == "stderr":
-        sys.stderr.write(data)
+        sys.stderr.write(b"".join(lines).decode("utf-8", "replace"))
         sys.stderr.flush()
         return
-    payload = data.encode("utf-8")
     fd = os.open(_SINK, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        writev = getattr(os, "writev", None)
+        step = _IOV if writev is not None else len(lines)
+        for i in range(0, len(lines), step):
+            chunk = lines[i:i + step]
+            # One syscall per chunk and no joined copy of the whole batch.
+            written = writev(fd, chunk) if writev is not None else 0
+            if written < sum(map(len, chunk)):
+                view = memoryview(b"".join(chunk))[written:]
+                while view:
+                    view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 
 
 def _flush(block: bool) -> None:
+    global _offset
     try:
         lock = _flush_lock
         if not lock.acquire(block):
             return  # another thread is flushing; it will pick these up next time
         try:
+            _offset = time.time_ns() - _perf()
             if _SINK is None or not _buf:
                 return
-            popleft = _buf.popleft
-            records = []
-            try:
-                for _ in range(len(_buf)):
-                    records.append(popleft())
-            except IndexError:
-                pass
-            # perf_counter -> wall clock, measured now, so a suspend between
-            # import and this flush does not skew start times.
-            offset = time.time_ns() - _perf()
-            _write(_encode(records, offset))
+            # Pop exactly the records present now (others may append meanwhile)
+            # and format them, both in C: no Python-level loop per record.
+            records = itertools.starmap(_buf.popleft, itertools.repeat((), len(_buf)))
+            _write(list(map(_FMT.__mod__, records)))
         finally:
             lock.release()
     except Exception:
@@ -703,8 +770,9 @@ def _flush(block: bool) -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _flush_lock, _pid
+    global _flush_lock, _pid, _ids
     _flush_lock = threading.Lock()
+    _ids = iter(())  # the parent's unused ids must not be reused here
     _buf.clear()  # the parent still owns and will write these records
     _pending.clear()
     _pid = os.getpid()
