@@ -48,8 +48,9 @@ class Injection:
         return tuple(f for f in self.functions if f.status == "instrumented")
 
 
-def parse(language: Language, src: SourceText) -> tree_sitter.Tree:
-    tree = language.parser().parse(src.parse_bytes)
+def parse(language: Language, src: SourceText, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
+    parser = language.parser()
+    tree = parser.parse(src.parse_bytes, old_tree) if old_tree is not None else parser.parse(src.parse_bytes)
     if tree.root_node.has_error:
         raise SourceError(f"line {_first_error_line(tree.root_node)}: syntax error (file left as is)")
     return tree
@@ -83,7 +84,9 @@ def inject(
         strip_edits = language.strip_edits(tree, src.parse_bytes, units)
         bare = apply_edits(raw, src.to_raw(strip_edits)) if strip_edits else raw
         wanted = None if selected is None else _identities(units, lambda u: u.instrumented or selected(u))
-        verify(bare, output, language, import_line, wanted)
+        changed = _inserted_ranges(edits)
+        # The input's tree, told about our insertions, makes the output's parse incremental.
+        verify(bare, output, language, import_line, wanted, _edited_tree(tree, src.parse_bytes, edits), changed)
     return Injection(output, outcomes, entries)
 
 
@@ -95,22 +98,31 @@ def strip(raw: bytes, language: Language) -> bytes:
     return apply_edits(raw, src.to_raw(edits)) if edits else raw
 
 
-def verify(bare: bytes, output: bytes, language: Language, import_line: bytes, wanted: set[tuple[str, int]] | None = None) -> None:
+def verify(
+    bare: bytes,
+    output: bytes,
+    language: Language,
+    import_line: bytes,
+    wanted: set[tuple[str, int]] | None = None,
+    old_tree: tree_sitter.Tree | None = None,
+    changed: list[tuple[int, int]] | None = None,
+) -> None:
     """The gates every written file passes: parses, compiles, strips back to ``bare`` exactly, re-injects to itself.
 
     ``bare`` is the input with any earlier telemetry stripped (the input itself when it had none).
     ``wanted`` names the selected functions (by qualified name and occurrence) when
-    only some were: the second injection uses that same selection.
+    only some were: the second injection uses that same selection. ``old_tree``
+    (the input's tree, edited) makes the reparse incremental; ``changed`` (inserted
+    byte ranges of the output) lets the compile gate skip statements we did not touch.
     """
     try:
         src = read_source(output)
-        # A full reparse: tree-sitter's incremental reparse saved nothing here (every function is edited).
-        tree = parse(language, src)
+        tree = parse(language, src, old_tree)
     except SourceError as exc:
         raise GateFailure(f"output does not parse: {exc}") from None
-    error = language.compile_error(src.text, "<output>")
+    error = language.compile_error(tree, src.parse_bytes, changed)
     if error:
-        input_error = language.compile_error(read_source(bare).text, "<input>")
+        input_error = language.compile_error(None, read_source(bare).parse_bytes, None)
         if input_error:  # the input itself is broken: not ours to fix, not a gate failure
             raise SourceError(f"{input_error} (does not compile; file left as is)")
         raise GateFailure(f"output does not compile: {error}")
@@ -207,6 +219,35 @@ def _stripped_text(source: bytes, unit: FunctionUnit, markers: list[tuple[int, i
     if not inside:
         return source[unit.start_byte : unit.end_byte]
     return apply_edits(source[: unit.end_byte], [Edit(a, b, b"") for a, b in inside])[unit.start_byte :]
+
+
+def _inserted_ranges(edits: list[Edit]) -> list[tuple[int, int]]:
+    """Where the inserted text lands in the output (parser coordinates)."""
+    ranges = []
+    shift = 0
+    for edit in sorted(edits, key=lambda e: e.start):
+        start = edit.start + shift
+        ranges.append((start, start + len(edit.text)))
+        shift += len(edit.text) - (edit.end - edit.start)
+    return ranges
+
+
+def _edited_tree(tree: tree_sitter.Tree, source: bytes, edits: list[Edit]) -> tree_sitter.Tree:
+    """Tell ``tree`` about our insertions (last first, so earlier positions stay valid)."""
+    ordered = sorted(edits, key=lambda e: e.start)
+    rows = []
+    row, cursor = 0, 0
+    for edit in ordered:
+        row += source.count(b"\n", cursor, edit.start)
+        cursor = edit.start
+        rows.append(row)
+    for edit, row in zip(reversed(ordered), reversed(rows)):
+        column = edit.start - (source.rfind(b"\n", 0, edit.start) + 1)
+        added_rows = edit.text.count(b"\n")
+        tail = len(edit.text) - (edit.text.rfind(b"\n") + 1)
+        end_point = (row + added_rows, tail if added_rows else column + len(edit.text))
+        tree.edit(edit.start, edit.end, edit.start + len(edit.text), (row, column), (row, column), end_point)
+    return tree
 
 
 def _first_error_line(node: tree_sitter.Node) -> int:

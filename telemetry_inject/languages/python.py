@@ -122,14 +122,40 @@ class Python:
         lines = _runtime_imports(tree, source) + [u.marker for u in units if u.marker]
         return [Edit(start, end, b"") for start, end in lines]
 
-    def compile_error(self, text: str, filename: str) -> str | None:
-        """The gate a template can't fake: CPython itself accepts the output."""
+    def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
+        """CPython itself must accept the output.
+
+        With ``changed`` (inserted byte ranges) only the top-level statements
+        holding an insertion are compiled, with the module's ``__future__``
+        imports and at their own line numbers: every other statement is byte for
+        byte the input's. Without it the whole file is compiled.
+        """
+        if tree is None or changed is None:
+            text = source.decode("utf-8", "surrogateescape")
+        else:
+            text = _statements_text(tree, source, changed)
         try:
-            compile(text, filename, "exec", dont_inherit=True)
+            compile(text, "<output>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
             return f"line {line}: {exc.msg if isinstance(exc, SyntaxError) else exc}"
         return None
+
+
+def _statements_text(tree: tree_sitter.Tree, source: bytes, changed: list[tuple[int, int]]) -> str:
+    parts = []
+    row = 0
+    spans = iter(changed)
+    current = next(spans, None)
+    for statement in tree.root_node.children:
+        while current is not None and current[1] <= statement.start_byte:
+            current = next(spans, None)
+        touched = current is not None and current[0] < statement.end_byte
+        if touched or statement.type == "future_import_statement":
+            parts.append("\n" * (statement.start_point.row - row))
+            parts.append(source[statement.start_byte : statement.end_byte].decode("utf-8", "surrogateescape"))
+            row = statement.end_point.row
+    return "".join(parts)
 
 
 def _marker_line(source: bytes, decorator: tree_sitter.Node | None) -> tuple[int, int] | None:

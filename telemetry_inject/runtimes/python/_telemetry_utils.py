@@ -135,7 +135,7 @@ def _resource_attributes() -> dict:
 
 
 _SERVICE = _resource_attributes()
-_SERVICE_JSON = json.dumps(_SERVICE, ensure_ascii=False)
+_SERVICE_JSON = json.dumps(_SERVICE, ensure_ascii=False, separators=(",", ":"))
 
 
 def _utf8(text: str) -> bytes:
@@ -378,7 +378,7 @@ def _refill():
     spans) lands here, which is where it checks whether the buffer is due.
     """
     global _ids, _offset
-    hexed = binascii.hexlify(os.urandom(8 * _POOL), b" ", 8)
+    hexed = binascii.hexlify(_rng.getrandbits(64 * _POOL).to_bytes(8 * _POOL, "little"), b" ", 8)
     ids = (b'"' + hexed.replace(b" ", b'" "') + b'"').split(b" ")
     if _ZERO_ID in ids:
         ids = [i for i in ids if i != _ZERO_ID]
@@ -421,7 +421,7 @@ def _tail(thread: str, error, attrs) -> bytes:
     if attrs:
         merged = dict(_SERVICE)
         merged.update(attrs)
-        attributes = dumps(merged, ensure_ascii=False, default=repr)
+        attributes = dumps(merged, ensure_ascii=False, default=repr, separators=(",", ":"))
     else:
         attributes = _SERVICE_JSON
     return _utf8(f',"status":{status},"thread":{dumps(thread, ensure_ascii=False)},'
@@ -453,8 +453,9 @@ def _record(prefix, trace_id, span_id, parent_id, t0, duration, exc) -> None:
 
 
 def _wrap_sync(fn, static):
-    # The per-call path with the JSON sink: everything it touches is bound
-    # here (closure cells are cheaper than module globals or attributes).
+    # The per-call path with the JSON sink, for a call inside a recording
+    # span: everything it touches is bound here (closure cells are cheaper
+    # than module globals or attributes), and nothing else is on it.
     get, set_, reset, perf = _current_get, _current_set, _current.reset, _perf
     append, pending, tls, prefix = _append, _pending, _tls, static.prefix
 
@@ -463,46 +464,28 @@ def _wrap_sync(fn, static):
             return fn(*args, **kwargs)
         if not _fast:
             return _call_general(fn, static, args, kwargs)
-        route = 0  # 0: record a span, 1: call through, 2: general path, 3: unsampled root
+        parent = get()
+        if parent is None:
+            return _call_root(fn, static, args, kwargs)
+        if not parent[2]:
+            return fn(*args, **kwargs)  # inside an unsampled trace
         try:
-            parent = get()
-            if parent is None:
-                if _probes_left > 0:
-                    _probe()  # a provider installed after import takes over
-                    if _otel is not None:
-                        route = 2
-                if not route and _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
-                    route = 3
-                trace_id = _new_trace_id()
-                parent_id = _NULL
-            elif parent[2]:
-                trace_id = parent[0]
-                parent_id = parent[1]
-            else:
-                route = 1  # inside an unsampled trace
-            if not route:
-                try:
-                    span_id = next(_ids)
-                except StopIteration:
-                    span_id = _refill()
-                token = set_((trace_id, span_id, True))
-                t0 = perf()
+            trace_id = parent[0]
+            try:
+                span_id = next(_ids)
+            except StopIteration:
+                span_id = _refill()  # also where the buffer size is checked
+            token = set_((trace_id, span_id, True))
+            t0 = perf()
         except Exception:
-            route = 1
-        if route:
-            # Outside the try above, so a user exception never causes a second call.
-            if route == 1:
-                return fn(*args, **kwargs)
-            if route == 2:
-                return _call_general(fn, static, args, kwargs)
-            return _call_unsampled(fn, args, kwargs)
+            return fn(*args, **kwargs)  # nothing of ours is active: call through
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
             t1 = perf()
             try:
                 reset(token)
-                _record(prefix, trace_id, span_id, parent_id, t0, t1 - t0, exc)
+                _record(prefix, trace_id, span_id, parent[1], t0, t1 - t0, exc)
             except Exception:
                 pass
             raise
@@ -510,19 +493,58 @@ def _wrap_sync(fn, static):
         try:
             reset(token)
             if pending and span_id in pending:
-                _record(prefix, trace_id, span_id, parent_id, t0, t1 - t0, None)
+                _record(prefix, trace_id, span_id, parent[1], t0, t1 - t0, None)
             else:
                 try:
                     tail = tls.tail
                 except AttributeError:
                     tail = _thread_tail()
-                # No size check here: _refill() does it once per _POOL ids.
-                append((prefix, trace_id, span_id, parent_id, t0 + _offset, t1 - t0, tail))
+                append((prefix, trace_id, span_id, parent[1], t0 + _offset, t1 - t0, tail))
         except Exception:
             pass
         return result
 
     return wrapper
+
+
+def _call_root(fn, static, args, kwargs):
+    """A sync call outside any span, JSON sink on: start (or sample out) a trace."""
+    route = 0  # 0: record a root span, 1: call through, 2: general path, 3: unsampled
+    try:
+        if _probes_left > 0:
+            _probe()  # a provider installed after import takes over
+            if _otel is not None:
+                route = 2
+        if not route and _SAMPLE < 1.0 and _rng.random() >= _SAMPLE:
+            route = 3
+        if not route:
+            trace_id = _new_trace_id()
+            span_id = _new_id()
+            token = _current_set((trace_id, span_id, True))
+            t0 = _perf()
+    except Exception:
+        route = 1
+    if route:
+        # Outside the try above, so a user exception never causes a second call.
+        if route == 1:
+            return fn(*args, **kwargs)
+        if route == 2:
+            return _call_general(fn, static, args, kwargs)
+        return _call_unsampled(fn, args, kwargs)
+    exc = None
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as error:
+        exc = error
+        raise
+    finally:
+        t1 = _perf()
+        try:
+            _current.reset(token)
+            _record(static.prefix, trace_id, span_id, _NULL, t0, t1 - t0, exc)
+        except Exception:
+            pass
+        exc = None  # no reference cycle through the traceback
 
 
 def _call_unsampled(fn, args, kwargs):
