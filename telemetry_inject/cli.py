@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -75,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("telemetry-inject: interrupted; every file is either as it was or fully written", file=sys.stderr)
         return 130
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
+        import tempfile
+        import traceback
+
         log = Path(tempfile.gettempdir(), "telemetry-inject-crash.log")
         log.write_text(traceback.format_exc(), encoding="utf-8")
         print(f"telemetry-inject: internal error (a bug); traceback written to {log}", file=sys.stderr)

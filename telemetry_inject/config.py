@@ -4,7 +4,6 @@ Unknown keys and values of the wrong type are errors naming the file and key.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -50,6 +49,8 @@ def load_settings(root: Path) -> Settings:
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -1,7 +1,6 @@
 """Text and JSON renderings of per-file results."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TextIO
 
@@ -51,6 +50,8 @@ def write_run(results: list[FileResult], out: TextIO, err: TextIO, fmt: str, ver
     changed = [r for r in results if isinstance(r, Changed)]
     functions = sum(len(r.functions) for r in changed)
     if fmt == "json":
+        import json
+
         summary = {"files_changed": len(changed), "functions": functions, "files_seen": len(results)}
         json.dump({"files": [result_json(r) for r in results], "summary": summary}, out, indent=2)
         out.write("\n")
@@ -77,6 +78,8 @@ def write_status(rows: list[Coverage | FileResult], out: TextIO, err: TextIO, fm
     total_in = sum(r.instrumented for r in coverage)
     total_missing = sum(r.missing for r in coverage)
     if fmt == "json":
+        import json
+
         files = [
             {"path": r.path.as_posix(), "instrumented": r.instrumented, "missing": r.missing, "skipped": r.skipped}
             if isinstance(r, Coverage)

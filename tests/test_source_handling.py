@@ -71,3 +71,14 @@ def test_large_file() -> None:
     out = inject(body, PYTHON, IMPORT)
     assert len(out.instrumented) == 120_000
     assert strip(out.source, PYTHON) == body
+
+
+def test_input_that_tree_sitter_accepts_but_cpython_rejects_is_refused_with_its_line() -> None:
+    source = b"class A:\n    x = 1\n\n    def m(self):\n        nonlocal y\n"
+    with pytest.raises(SourceError, match="line 5: no binding for nonlocal 'y' found"):
+        inject(source, PYTHON, IMPORT)
+
+
+def test_python2_print_statement_is_refused() -> None:
+    with pytest.raises(SourceError, match="line 2"):
+        inject(b"def f():\n    print 'hello'\n", PYTHON, IMPORT)

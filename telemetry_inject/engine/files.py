@@ -1,10 +1,8 @@
 """Finding source files, writing them atomically, placing the runtime module."""
 from __future__ import annotations
 
-import fnmatch
 import os
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -39,6 +37,8 @@ def discover(paths: Iterable[Path], settings: Settings) -> list[Path]:
 def is_excluded(path: Path, settings: Settings) -> bool:
     if not settings.exclude:
         return False
+    import fnmatch
+
     try:
         relative = path.resolve().relative_to(settings.root).as_posix()
     except ValueError:
@@ -81,7 +81,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

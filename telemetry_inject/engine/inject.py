@@ -16,6 +16,7 @@ from telemetry_inject.engine.units import Edit, FunctionUnit, apply_edits
 from telemetry_inject.languages import Language
 
 Selector = Callable[[FunctionUnit], bool]
+_INCREMENTAL_MAX_EDITS = 32
 Lookup = Callable[[str], "tuple[bytes, str] | None"]  # cache key -> (cached edit text, its source)
 
 
@@ -85,8 +86,10 @@ def inject(
         bare = apply_edits(raw, src.to_raw(strip_edits)) if strip_edits else raw
         wanted = None if selected is None else _identities(units, lambda u: u.instrumented or selected(u))
         changed = _inserted_ranges(edits)
-        # The input's tree, told about our insertions, makes the output's parse incremental.
-        verify(bare, output, language, import_line, wanted, _edited_tree(tree, src.parse_bytes, edits), changed)
+        # With a few insertions (the hook's case) the input's tree, told about them, makes the
+        # output's parse incremental; with many it saves nothing and tree.edit's cost grows fast.
+        old_tree = _edited_tree(tree, src.parse_bytes, edits) if len(edits) <= _INCREMENTAL_MAX_EDITS else None
+        verify(bare, output, language, import_line, wanted, old_tree, changed)
     return Injection(output, outcomes, entries)
 
 

@@ -372,15 +372,16 @@ def _begin(static):
 def _refill():
     """Refill the span id pool and return an id; also the hot path's flush check.
 
-    Ids are random 64-bit values generated a thousand at a time from
-    os.urandom, already as the JSON string a record needs.  The sync wrapper
-    takes one with a bare ``next(_ids)``; running dry (once per ``_POOL``
-    spans) lands here, which is where it checks whether the buffer is due.
+    Ids are random 64-bit values made ``_POOL`` at a time (``_rng`` is seeded
+    from os.urandom and reseeded in forked children, whose pool is emptied),
+    already as the JSON string a record needs.  The sync wrapper takes one
+    with a bare ``next(_ids)``; running dry, once per ``_POOL`` spans, lands
+    here, which is where the hot path's buffer-size check lives.
     """
     global _ids, _offset
     hexed = binascii.hexlify(_rng.getrandbits(64 * _POOL).to_bytes(8 * _POOL, "little"), b" ", 8)
     ids = (b'"' + hexed.replace(b" ", b'" "') + b'"').split(b" ")
-    if _ZERO_ID in ids:
+    if _ZERO_ID[1:-1] in hexed:  # ids are 16 digits between spaces: a match is a whole id
         ids = [i for i in ids if i != _ZERO_ID]
     pool = iter(ids)
     first = next(pool)
@@ -597,7 +598,9 @@ def _wrap_generator(fn, static):
     # The PEP 380 expansion of ``yield from`` written out, so the span is the
     # current one only while the generator body runs, not while the consumer
     # holds a yielded value (a plain ``yield from`` would leak our context
-    # into the consumer between steps).
+    # into the consumer between steps).  Like ``yield from``, it keeps no
+    # reference to a yielded or sent value while suspended (``box.pop()``,
+    # ``sent = None``), so objects die when the generator and consumer drop them.
     def wrapper(*args, **kwargs):
         span_ = _begin(static)
         if span_ is None:
@@ -606,12 +609,12 @@ def _wrap_generator(fn, static):
             token = span_.activate()
             try:
                 gen = fn(*args, **kwargs)
-                value = next(gen)
+                box = [next(gen)]
             finally:
                 span_.deactivate(token)
             while True:
                 try:
-                    sent = yield value
+                    sent = yield box.pop()
                 except GeneratorExit:
                     token = span_.activate()
                     try:
@@ -622,15 +625,16 @@ def _wrap_generator(fn, static):
                 except BaseException as thrown:
                     token = span_.activate()
                     try:
-                        value = gen.throw(thrown)
+                        box.append(gen.throw(thrown))
                     finally:
                         span_.deactivate(token)
                 else:
                     token = span_.activate()
                     try:
-                        value = next(gen) if sent is None else gen.send(sent)
+                        box.append(next(gen) if sent is None else gen.send(sent))
                     finally:
                         span_.deactivate(token)
+                    sent = None
         except StopIteration as stop:
             span_.finish(None)
             return stop.value
@@ -653,17 +657,19 @@ def _wrap_async_generator(fn, static):
             finally:
                 span_.deactivate(token)
         try:
-            value = await _step(span_, agen.__anext__)
+            # No reference to a yielded or sent value while suspended (see above).
+            box = [await _step(span_, agen.__anext__)]
             while True:
                 try:
-                    sent = yield value
+                    sent = yield box.pop()
                 except GeneratorExit:
                     await _step(span_, agen.aclose)
                     raise
                 except BaseException as thrown:
-                    value = await _step(span_, agen.athrow, thrown)
+                    box.append(await _step(span_, agen.athrow, thrown))
                 else:
-                    value = await _step(span_, agen.asend, sent)
+                    box.append(await _step(span_, agen.asend, sent))
+                    sent = None
         except StopAsyncIteration:
             if span_ is not None:
                 span_.finish(None)
