@@ -82,3 +82,9 @@ def test_input_that_tree_sitter_accepts_but_cpython_rejects_is_refused_with_its_
 def test_python2_print_statement_is_refused() -> None:
     with pytest.raises(SourceError, match="line 2"):
         inject(b"def f():\n    print 'hello'\n", PYTHON, IMPORT)
+
+
+def test_utf8_bom_with_many_functions_compiles_whole_file() -> None:
+    source = b"\xef\xbb\xbf" + b"".join(b"def f%d():\n    return 1\n" % i for i in range(40))
+    out = roundtrip(source)
+    assert out.startswith(b"\xef\xbb\xbfimport _telemetry_utils as _tel\n")

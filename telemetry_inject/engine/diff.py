@@ -76,16 +76,15 @@ def _strip_prefix(name: str) -> str:
 
 
 def git_root(start: Path) -> Path:
+    if os.environ.get("PRE_COMMIT") == "1" and (start / ".git").exists():
+        return start  # pre-commit runs hooks from the top of the work tree: spare a git call
     proc = _git(["rev-parse", "--show-toplevel"], start)
     return Path(proc.strip())
 
 
 def staged_scope(root: Path) -> DiffScope:
-    """The index against HEAD (everything staged is new in a repository without commits)."""
-    head = _git(["rev-parse", "--verify", "-q", "HEAD"], root, check=False).strip()
+    """The index against HEAD (on an unborn branch git diffs against the empty tree: all new)."""
     args = ["diff", "--cached", "-U0", "--no-color", "--no-ext-diff", "-M"]
-    if not head:
-        args.append(_EMPTY_TREE)
     return parse_unified_diff(_git(args, root), root, "git diff --cached")
 
 
@@ -113,9 +112,6 @@ def file_scope(path: Path, root: Path) -> DiffScope:
     except OSError as exc:
         raise UserError(f"{path}: cannot read diff: {exc.strerror}") from None
     return parse_unified_diff(text, root, str(path))
-
-
-_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def _git(args: list[str], cwd: Path, check: bool = True) -> str:

@@ -7,8 +7,7 @@ start, offsets map back to the original bytes by line number.
 from __future__ import annotations
 
 import codecs
-import io
-import tokenize
+import re
 from dataclasses import dataclass
 
 from telemetry_inject.engine.units import Edit
@@ -43,11 +42,15 @@ class SourceText:
 def read_source(raw: bytes) -> SourceText:
     if b"\x00" in raw:
         raise SourceError("binary file (NUL bytes)")
+    encoding = _declared_encoding(raw)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-    except SyntaxError as exc:
-        raise SourceError(f"bad encoding declaration: {exc}") from None
-    codec = codecs.lookup(encoding).name
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r} in the coding declaration") from None
+    if raw.startswith(codecs.BOM_UTF8):
+        if codec != "utf-8":
+            raise SourceError(f"UTF-8 BOM with a {encoding} coding declaration")
+        encoding = "utf-8-sig"
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -60,6 +63,22 @@ def read_source(raw: bytes) -> SourceText:
             raise SourceError(f"encoding {encoding} is not ASCII-compatible")
         parse_bytes = text.encode("utf-8")
     return SourceText(raw, parse_bytes, text, encoding, _newline(raw))
+
+
+# PEP 263, as the tokenize module applies it (without importing tokenize: the hook's start-up counts).
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+
+def _declared_encoding(raw: bytes) -> str:
+    lines = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+    for line in lines.split(b"\n", 2)[:2]:
+        match = _CODING.match(line)
+        if match:
+            return match.group(1).decode("ascii")
+        if not _BLANK.match(line):
+            break
+    return "utf-8"
 
 
 def _newline(raw: bytes) -> bytes:

@@ -134,7 +134,7 @@ class Python:
         """
         members = _changed_members(tree.root_node.children, changed) if tree is not None and changed is not None else None
         if members is None or len(members) > _MAX_SNIPPETS:
-            snippets = [(source.decode("utf-8", "surrogateescape"), 0)]
+            snippets = [(source.decode("utf-8-sig", "surrogateescape"), 0)]
         else:
             snippets = _compile_snippets(tree, source, members)
         for text, line_shift in snippets:
@@ -153,14 +153,14 @@ _MAX_SNIPPETS = 16
 def _compile_snippets(tree: tree_sitter.Tree, source: bytes, members: list[tree_sitter.Node]) -> list[tuple[str, int]]:
     """(text, line shift) per changed definition; the shift maps the snippet's lines back to the file's."""
     future = [s for s in tree.root_node.children if s.type == "future_import_statement"]
-    preamble = "".join(source[s.start_byte : s.end_byte].decode("utf-8", "surrogateescape") + "\n" for s in future)
+    preamble = "".join(source[s.start_byte : s.end_byte].decode("utf-8-sig", "surrogateescape") + "\n" for s in future)
     snippets = []
     for node in members:
         if node.parent is not None and node.parent.type == "module":
-            text = source[node.start_byte : node.end_byte].decode("utf-8", "surrogateescape")
+            text = source[node.start_byte : node.end_byte].decode("utf-8-sig", "surrogateescape")
             snippets.append((preamble + text, node.start_point.row - len(future)))
         else:
-            text = source[_line_start(node) : node.end_byte].decode("utf-8", "surrogateescape")
+            text = source[_line_start(node) : node.end_byte].decode("utf-8-sig", "surrogateescape")
             snippets.append((preamble + "if 1:\n" + text, node.start_point.row - len(future) - 1))
     return snippets
 

@@ -662,3 +662,153 @@ def test_raising_function_runs_exactly_once(tmp_path, env):
         print(len(calls))
         """, **env)
     assert out.strip() == "3"
+
+
+def test_many_spans_across_flushes_and_threads_keep_every_record(tmp_path):
+    # Far more spans than one buffer/id pool, from several threads at once:
+    # every record is written once, ids are unique, links and clocks are sane.
+    records, out = run(tmp_path, """
+        import threading, time
+
+        @_tel.span
+        def leaf(i):
+            return i
+
+        @_tel.span
+        def root(n):
+            return sum(leaf(i) for i in range(n))
+
+        before = time.time_ns()
+        threads = [threading.Thread(target=root, args=(2500,), name=f"worker-{k}")
+                   for k in range(3)]
+        for t in threads:
+            t.start()
+        root(2500)
+        for t in threads:
+            t.join()
+        print(before, time.time_ns())
+        """)
+    before, after = map(int, out.split())
+    assert len(records) == 4 * 2501
+    assert len({r["span_id"] for r in records}) == len(records)
+    roots = {r["span_id"]: r for r in records if r["name"] == "__main__.root"}
+    assert len(roots) == 4 and all(r["parent_span_id"] is None for r in roots.values())
+    assert len({r["trace_id"] for r in roots.values()}) == 4
+    assert {r["thread"] for r in roots.values()} == {"MainThread", "worker-0", "worker-1", "worker-2"}
+    for r in records:
+        assert set(r) == KEYS
+        assert before <= r["start_ns"] <= r["start_ns"] + r["duration_ns"] <= after
+        if r["name"] == "__main__.leaf":
+            parent = roots[r["parent_span_id"]]
+            assert r["trace_id"] == parent["trace_id"] and r["thread"] == parent["thread"]
+            assert parent["start_ns"] <= r["start_ns"]
+    assert all(len(r["span_id"]) == 16 and int(r["span_id"], 16) for r in records)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_child_never_reuses_the_parents_span_ids(tmp_path):
+    records, _ = run(tmp_path, """
+        import os
+
+        @_tel.span
+        def leaf():
+            pass
+
+        @_tel.span
+        def root(n):
+            for _ in range(n):
+                leaf()
+
+        root(10)  # ids already drawn before the fork
+        pid = os.fork()
+        if pid == 0:
+            root(50)
+            _tel.flush()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        root(50)
+        """)
+    assert len(records) == 11 + 51 + 51
+    assert len({r["span_id"] for r in records}) == len(records)
+    assert len({r["trace_id"] for r in records}) == 3
+
+
+def test_unencodable_text_keeps_the_record_and_the_batch(tmp_path):
+    # A lone surrogate (as from a surrogateescape'd path) cannot be UTF-8
+    # encoded; the record is still valid JSON and its neighbours are kept.
+    records, out = run(tmp_path, """
+        @_tel.span
+        def ok(i):
+            return i
+
+        @_tel.span
+        def bad():
+            _tel.attr("path", lambda: "/tmp/caf\\udce9")
+            raise ValueError("no such file: caf\\udce9")
+
+        @_tel.span
+        def root():
+            for i in range(3):
+                ok(i)
+            try:
+                bad()
+            except ValueError:
+                print("caught")
+            ok(3)
+
+        root()
+        """)
+    assert out.strip() == "caught"
+    assert sorted(r["name"].rsplit(".", 1)[-1] for r in records) == ["bad", "ok", "ok", "ok", "ok", "root"]
+    bad = by_name(records)["bad"]
+    assert bad["status"] == "ERROR" and bad["error.message"] == "no such file: caf\udce9"
+    assert bad["attributes"]["path"] == "/tmp/caf\udce9"
+
+
+def test_generator_wrappers_keep_no_reference_to_yielded_or_sent_values(tmp_path):
+    # Like ``yield from``: once the consumer drops a yielded (or sent) object,
+    # nothing of ours keeps it alive while the generator is suspended.
+    records, out = run(tmp_path, """
+        import asyncio, weakref
+
+        class Item:
+            pass
+
+        @_tel.span
+        def gen(n):
+            for _ in range(n):
+                got = yield Item()
+                del got
+
+        @_tel.span
+        async def agen(n):
+            for _ in range(n):
+                got = yield Item()
+                del got
+
+        @_tel.span
+        def sync_root():
+            g = gen(3)
+            yielded = weakref.ref(next(g))
+            item = Item()
+            sent = weakref.ref(item)
+            g.send(item)
+            del item
+            print(yielded() is None, sent() is None)
+            g.close()
+
+        async def async_root():
+            a = agen(3)
+            yielded = weakref.ref(await a.__anext__())
+            item = Item()
+            sent = weakref.ref(item)
+            await a.asend(item)
+            del item
+            print(yielded() is None, sent() is None)
+            await a.aclose()
+
+        sync_root()
+        asyncio.run(async_root())
+        """)
+    assert out.split() == ["True"] * 4
+    assert sorted(r["name"].rsplit(".", 1)[-1] for r in records) == ["agen", "gen", "sync_root"]
