@@ -88,7 +88,7 @@ def inject(
         changed = _inserted_ranges(edits)
         # With a few insertions (the hook's case) the input's tree, told about them, makes the
         # output's parse incremental; with many it saves nothing and tree.edit's cost grows fast.
-        old_tree = _edited_tree(tree, src.parse_bytes, edits) if len(edits) <= _INCREMENTAL_MAX_EDITS else None
+        old_tree = _edited_tree(tree, src.parse_bytes, edits) if len(edits) <= _INCREMENTAL_MAX_EDITS and not src.transcoded else None
         verify(bare, output, language, import_line, wanted, old_tree, changed)
     return Injection(output, outcomes, entries)
 

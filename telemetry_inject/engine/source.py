@@ -20,15 +20,17 @@ class SourceError(Exception):
 @dataclass(frozen=True)
 class SourceText:
     raw: bytes
-    parse_bytes: bytes  # what the parser sees: ``raw`` itself unless transcoded
+    parse_bytes: bytes  # what the parser sees: ``raw`` (less a UTF-8 BOM) unless transcoded
     text: str
     encoding: str
     newline: bytes
+    bom: int = 0  # bytes of UTF-8 BOM kept out of the parser's view (edits go after it)
+    transcoded: bool = False
 
     def to_raw(self, edits: list[Edit]) -> list[Edit]:
-        """Map edits from parser offsets to offsets in ``raw`` (identity unless transcoded)."""
-        if self.parse_bytes is self.raw:
-            return edits
+        """Map edits from parser offsets to offsets in ``raw``."""
+        if not self.transcoded:
+            return [Edit(e.start + self.bom, e.end + self.bom, e.text) for e in edits] if self.bom else edits
         starts = _line_starts(self.raw)
 
         def raw_offset(offset: int) -> int:
@@ -57,12 +59,11 @@ def read_source(raw: bytes) -> SourceText:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise SourceError(f"line {line}: not valid {encoding}") from None
     if codec in ("utf-8", "utf-8-sig"):
-        parse_bytes = raw
-    else:
-        if "\n".encode(codec) != b"\n" or "_tel".encode(codec) != b"_tel":
-            raise SourceError(f"encoding {encoding} is not ASCII-compatible")
-        parse_bytes = text.encode("utf-8")
-    return SourceText(raw, parse_bytes, text, encoding, _newline(raw))
+        bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+        return SourceText(raw, raw[bom:] if bom else raw, text, encoding, _newline(raw), bom)
+    if "\n".encode(codec) != b"\n" or "_tel".encode(codec) != b"_tel":
+        raise SourceError(f"encoding {encoding} is not ASCII-compatible")
+    return SourceText(raw, text.encode("utf-8"), text, encoding, _newline(raw), transcoded=True)
 
 
 # PEP 263, as the tokenize module applies it (without importing tokenize: the hook's start-up counts).
