@@ -4,7 +4,8 @@ Unknown keys and values of the wrong type are errors naming the file and key.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from typing import NamedTuple
+
 from pathlib import Path
 
 from telemetry_inject.errors import UserError
@@ -12,8 +13,7 @@ from telemetry_inject.errors import UserError
 LEVELS = ("spans",)  # "full" (loop counts, caught exceptions) comes later
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     root: Path  # where the config lives (or the git root / cwd without one)
     exclude: tuple[str, ...] = ()
     level: str = "spans"
@@ -63,7 +63,7 @@ def _pyproject_table(path: Path) -> dict | None:
 
 def _from_table(root: Path, table: dict, path: Path) -> Settings:
     values: dict = {}
-    known = {f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "root"}
+    known = {name.replace("_", "-"): name for name in Settings._fields if name != "root"}
     for key, value in table.items():
         name = known.get(key) or (key if key in known.values() else None)
         if name is None:

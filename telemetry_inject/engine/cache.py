@@ -11,11 +11,12 @@ rebuilt, a locked one is bypassed; both with a warning, never fatal.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import hashlib
 import sqlite3
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from telemetry_inject import __version__
@@ -41,8 +42,7 @@ def file_key(raw: bytes, language: str, level: str, import_line: bytes) -> str:
     return function_key(raw, language, level, "file:" + import_line.decode("utf-8", "replace"))
 
 
-@dataclass
-class CacheStats:
+class CacheStats(NamedTuple):
     functions: int
     files: int
     bytes: int

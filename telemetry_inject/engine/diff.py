@@ -5,17 +5,17 @@ free of GitPython) or from a unified diff file; both are parsed with unidiff.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import os
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from telemetry_inject.engine.units import FunctionUnit
 from telemetry_inject.errors import UserError
 
 
-@dataclass(frozen=True)
-class Touched:
+class Touched(NamedTuple):
     """What a diff changed in one file (line numbers in the new version)."""
 
     new_file: bool = False
@@ -30,11 +30,10 @@ class Touched:
         return any(unit.line <= k < unit.end_line for k in self.deletions_after)
 
 
-@dataclass(frozen=True)
-class DiffScope:
+class DiffScope(NamedTuple):
     """Touched lines for every file the diff changed, keyed by resolved path."""
 
-    files: dict[Path, Touched] = field(default_factory=dict)
+    files: dict[Path, Touched]
 
     def for_path(self, path: Path) -> Touched | None:
         return self.files.get(path.resolve())

@@ -6,8 +6,9 @@ edits the input object itself comes back.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import tree_sitter
 
@@ -24,8 +25,7 @@ class GateFailure(Exception):
     """A safety gate refused the output; the file must stay as it was."""
 
 
-@dataclass(frozen=True)
-class FunctionOutcome:
+class FunctionOutcome(NamedTuple):
     qualname: str
     line: int
     status: str  # instrumented | already | skipped | not-selected
@@ -33,8 +33,7 @@ class FunctionOutcome:
     source: str | None = None  # for instrumented functions: template | cache
 
 
-@dataclass(frozen=True)
-class Injection:
+class Injection(NamedTuple):
     source: bytes  # the input object itself when nothing changed
     functions: tuple[FunctionOutcome, ...]
     cache_entries: tuple[tuple[str, bytes, str], ...] = ()  # (key, edit text, source) worth storing

@@ -6,15 +6,15 @@ script it is a sibling module. Config can pin one module for the whole repo.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import keyword
-from dataclasses import dataclass
 from pathlib import Path
 
 from telemetry_inject.config import Settings
 
 
-@dataclass(frozen=True)
-class RuntimeRef:
+class RuntimeRef(NamedTuple):
     path: Path  # the runtime file
     import_line: bytes
 

@@ -1,11 +1,12 @@
 """The outer layer: read files, call the pure core, write results atomically."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import difflib
 import os
 from itertools import repeat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from telemetry_inject.config import Settings
@@ -20,8 +21,7 @@ from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Uncha
 from telemetry_inject.runtimes import runtime_source
 
 
-@dataclass(frozen=True)
-class WriteMode:
+class WriteMode(NamedTuple):
     write: bool = True  # False: --check / --dry-run
     diff: bool = False  # keep a unified diff on each Changed
     output_dir: Path | None = None  # write an instrumented copy here instead
@@ -171,8 +171,7 @@ def _unified_diff(path: Path, before: bytes, after: bytes) -> str:
     return "".join(difflib.unified_diff(a, b, f"a/{path.as_posix()}", f"b/{path.as_posix()}"))
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(NamedTuple):
     path: Path
     instrumented: int
     missing: int

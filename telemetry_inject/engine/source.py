@@ -6,9 +6,10 @@ start, offsets map back to the original bytes by line number.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import codecs
 import re
-from dataclasses import dataclass
 
 from telemetry_inject.engine.units import Edit
 
@@ -17,8 +18,7 @@ class SourceError(Exception):
     """The file can't be handled as source text (binary, undecodable)."""
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(NamedTuple):
     raw: bytes
     parse_bytes: bytes  # what the parser sees: ``raw`` (less a UTF-8 BOM) unless transcoded
     text: str

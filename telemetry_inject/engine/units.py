@@ -1,7 +1,6 @@
 """The records the engine passes around: function units and byte edits."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -13,8 +12,7 @@ class Edit(NamedTuple):
     text: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionUnit:
+class FunctionUnit(NamedTuple):
     """One function found in a source file, with what injection needs to know."""
 
     qualname: str

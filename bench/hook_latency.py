@@ -1,0 +1,127 @@
+"""Hook latency and scaling, each tool run as a user's pre-commit would run it (interpreter start included).
+
+    .venv/bin/python bench/hook_latency.py [--repeat 7]
+
+A git repository of the Django sdist gets a staged edit touching 5 functions in
+3 files; `telemetry-inject hook` on those files is timed beside black (fresh
+cache each run, as for newly staged content), `darker --revision HEAD` and
+`ruff format`. The tool runs from a regular (non-editable) install, like
+pre-commit's environment. Scaling: the same one-function edit in the Django
+repository vs in a 10-function repository.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import WORK, django_tree, machine, median  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+EDITS = {"django/db/models/query.py": 2, "django/utils/text.py": 2, "django/http/request.py": 1}
+TEN = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10))
+
+
+def installed_tool() -> Path:
+    """A non-editable install of this checkout in bench/.work/venv (rebuilt when the source changes)."""
+    venv = WORK / "venv"
+    stamp = venv / ".source-stamp"
+    source = subprocess.run(["git", "-C", str(REPO), "ls-files", "-s", "--", "telemetry_inject", "pyproject.toml"], capture_output=True, text=True).stdout
+    dirty = subprocess.run(["git", "-C", str(REPO), "diff", "HEAD", "--", "telemetry_inject", "pyproject.toml"], capture_output=True, text=True).stdout
+    if not stamp.exists() or stamp.read_text() != source + dirty:
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(REPO)], check=True)
+        stamp.write_text(source + dirty)
+    return venv / "bin/telemetry-inject"
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=b@example.com", "-c", "user.name=bench", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def staged_django(tmp: Path) -> tuple[Path, list[str]]:
+    repo = tmp / "django"
+    shutil.copytree(django_tree(), repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "sdist")
+    for name, count in EDITS.items():
+        path = repo / name
+        lines = path.read_text().splitlines(keepends=True)
+        done = 0
+        for i, line in enumerate(lines):
+            if done < count and i > 100 * (done + 1) and re.match(r"\s+return \w", line):
+                lines[i] = line.rstrip("\n") + "  # edited\n"
+                done += 1
+        path.write_text("".join(lines))
+    git(repo, "add", "-u")
+    return repo, list(EDITS)
+
+
+def timed(cmd: list[str], cwd: Path, repeat: int, reset=None, env=None) -> float:
+    times = []
+    for _ in range(repeat):
+        if reset:
+            reset()
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, capture_output=True, env=env)
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    tool = installed_tool()
+    hook_env = os.environ | {"PRE_COMMIT": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        repo, files = staged_django(Path(tmp))
+        restore = lambda: subprocess.run(["git", "checkout", "--", *files], cwd=repo, check=True)  # noqa: E731
+        fresh_black = lambda: os.environ.__setitem__("BLACK_CACHE_DIR", tempfile.mkdtemp(dir=tmp))  # noqa: E731
+        rows = [
+            ("telemetry-inject hook (5 functions, 3 files)", timed([str(tool), "hook", *files], repo, args.repeat, restore, hook_env)),
+            ("telemetry-inject hook --check", timed([str(tool), "hook", "--check", *files], repo, args.repeat, None, hook_env)),
+            ("black --check (fresh cache)", timed([str(BIN / "black"), "--check", "-q", *files], repo, args.repeat, fresh_black)),
+            ("darker --check --revision HEAD", timed([str(BIN / "darker"), "--check", "--revision", "HEAD", *files], repo, args.repeat)),
+            ("ruff format --check", timed([str(BIN / "ruff"), "format", "--check", "-q", *files], repo, args.repeat)),
+        ]
+        small = Path(tmp) / "small"
+        small.mkdir()
+        (small / "calc.py").write_text(TEN)
+        git(small, "init", "-q")
+        git(small, "add", "-A")
+        git(small, "commit", "-qm", "init")
+        (small / "calc.py").write_text(TEN.replace("x + 4\n", "x + 44\n"))
+        git(small, "add", "-u")
+        one = "django/utils/text.py"
+        subprocess.run(["git", "checkout", "HEAD", "--", *files], cwd=repo, check=True)
+        text = (repo / one).read_text()
+        (repo / one).write_text(text.replace("    return ", "    return  ", 1))
+        git(repo, "add", "-u")
+        big_t = timed([str(tool), "hook", "--check", one], repo, args.repeat, None, hook_env)
+        small_t = timed([str(tool), "hook", "--check", "calc.py"], small, args.repeat, None, hook_env)
+    black = rows[2][1]
+    print(f"{machine()}; median of {args.repeat}; telemetry-inject from a regular install\n")
+    print("| command | median ms | black ÷ this |")
+    print("|---|---:|---:|")
+    for label, seconds in rows:
+        print(f"| {label} | {seconds * 1000:.0f} | {black / seconds:.1f}× |")
+    hook = rows[0][1]
+    print(f"\ntarget hook ≤ 50 ms and ≥ 6× faster than black: {hook * 1000:.0f} ms, {black / hook:.1f}× → {'PASS' if hook <= 0.05 and black / hook >= 6 else 'MISS'}")
+    print("\n| scaling: touch 1 function | median ms |\n|---|---:|")
+    print(f"| Django repository ({one}) | {big_t * 1000:.0f} |\n| 10-function repository | {small_t * 1000:.0f} |")
+    print(f"\ntarget ratio ≤ 1.2: {big_t / small_t:.2f} → {'PASS' if big_t / small_t <= 1.2 else 'MISS'}")
+
+
+if __name__ == "__main__":
+    main()
