@@ -1,6 +1,10 @@
 """Per-call overhead of the Python runtime (`_telemetry_utils`).
 
-Run: .venv/bin/python bench/runtime_overhead.py
+Run: .venv/bin/python bench/runtime_overhead.py [RUNTIME.py]
+
+RUNTIME.py (default: the runtime in this checkout) lets the same bench time
+another copy, e.g. the committed one for a before/after comparison:
+``git show HEAD:telemetry_inject/runtimes/python/_telemetry_utils.py > /tmp/old.py``.
 
 Each configuration runs in a fresh interpreter (so environment variables apply
 at import), times a tight loop several times and keeps the median.  The
@@ -95,12 +99,14 @@ def measure(mode: str, env_extra: dict, loops: int, workdir: Path) -> float:
 
 
 def main() -> int:
+    runtime = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else RUNTIME
+    print(f"runtime: {runtime}")
     print(f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | "
           f"cpus={os.cpu_count()} | python {platform.python_version()} ({sys.executable})\n")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        shutil.copy(RUNTIME, workdir / "_telemetry_utils.py")
+        shutil.copy(runtime, workdir / "_telemetry_utils.py")
         for name, mode, env, loops in CONFIGS:
             results[mode] = measure(mode, env, loops, workdir)
         sink_file = workdir / "spans.jsonl"

@@ -39,7 +39,7 @@ def check_invariants(text: str) -> None:
     assert output.count(b"@_tel.span") == len(result.instrumented)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=40)  # libcst-built programs are slow to generate: ~1 s each
 @given(hypothesmith.from_node())
 def test_generated_from_libcst_nodes(text: str) -> None:
     check_invariants(text)
