@@ -27,6 +27,7 @@ class WriteMode(NamedTuple):
     output_dir: Path | None = None  # write an instrumented copy here instead
     scope: DiffScope | None = None  # only functions this diff touched; None: every function
     use_cache: bool = True
+    gates: bool = True  # off only where nothing is written or shown (the check hook)
 
 
 def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
@@ -48,12 +49,14 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     if cache and mode.output_dir is None and cache.has_file(fixed_point):
         return Unchanged(path, cached=True)
     try:
-        result = inject(raw, language, runtime.import_line, selected, lookup=cache.get_function if cache else None, level=settings.level)
+        result = inject(
+            raw, language, runtime.import_line, selected, gates=mode.gates, lookup=cache.get_function if cache else None, level=settings.level
+        )
     except SourceError as exc:
         return Skipped(path, str(exc))
     except GateFailure as exc:
         return Failed(path, f"safety gate: {exc}")
-    if cache:
+    if cache and mode.gates:  # only verified results are cached
         done = [file_key(result.source, language.name, settings.level, runtime.import_line)] if result.complete else []
         cache.put_many(list(result.cache_entries), done)
     diff = _unified_diff(path, raw, result.source) if mode.diff and result.source is not raw else ""

@@ -26,7 +26,7 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
         return 0
     top = diff.git_root(Path.cwd())
     scope = None if settings.scope == "all" else (diff.pre_commit_scope(top) or diff.staged_scope(top))
-    mode = WriteMode(write=not check, scope=scope)
+    mode = WriteMode(write=not check, scope=scope, gates=not check)  # --check writes nothing: no gates to pass
     results = [run_file(path, settings, mode) for path in paths]
     status = 0
     for result in results:
