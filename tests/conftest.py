@@ -7,6 +7,17 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+TEN = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10))  # a module of ten functions
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=check).stdout
+
+
+def decorated(path: Path) -> list[str]:
+    """Names of the functions in ``path`` that carry the injected decorator, in order."""
+    lines = path.read_text().splitlines()
+    return [lines[i + 1].split("(")[0].strip().removeprefix("def ") for i, line in enumerate(lines) if line.strip() == "@_tel.span"]
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, TEN, decorated, git
 
 TOOL = Path(sys.executable).with_name("telemetry-inject")
-TEN = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10))
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +35,6 @@ def hook_source(tmp_path_factory) -> tuple[Path, str]:
 def pre_commit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
-
-def git(cwd: Path, *args: str, check: bool = True) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=check).stdout
 
 
 @pytest.fixture
@@ -74,10 +70,6 @@ def pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess
 def commit(cwd: Path, home: Path, message: str = "change") -> subprocess.CompletedProcess:
     return subprocess.run(["git", "commit", "-m", message], cwd=cwd, env=env_for(home), capture_output=True, text=True)
 
-
-def decorated(path: Path) -> list[str]:
-    lines = path.read_text().splitlines()
-    return [lines[i + 1].split("(")[0].strip().removeprefix("def ") for i, line in enumerate(lines) if line.strip() == "@_tel.span"]
 
 
 def edit(path: Path, old: str, new: str) -> None:

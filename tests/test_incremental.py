@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
+from conftest import TEN, decorated, git
 from telemetry_inject.cli import main
 from telemetry_inject.engine.cache import Cache
 
-TEN = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10))
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
-
-
-def decorated(path: Path) -> list[str]:
-    lines = path.read_text().splitlines()
-    return [lines[i + 1].split("(")[0].strip().removeprefix("def ") for i, line in enumerate(lines) if line.strip() == "@_tel.span"]
 
 
 def committed(repo: Path) -> Path:
