@@ -812,3 +812,45 @@ def test_generator_wrappers_keep_no_reference_to_yielded_or_sent_values(tmp_path
         """)
     assert out.split() == ["True"] * 4
     assert sorted(r["name"].rsplit(".", 1)[-1] for r in records) == ["agen", "gen", "sync_root"]
+
+
+_STACKLEVEL_SCRIPT = """
+    import asyncio, logging, warnings
+
+    @_tel.span
+    def deprecated():
+        warnings.warn("old", DeprecationWarning, stacklevel=2)
+        logging.getLogger("t").warning("logged", stacklevel=2)
+
+    @_tel.span
+    def caller():
+        deprecated()  # the line every report must name
+
+    @_tel.span
+    def gen():
+        warnings.warn("gen", DeprecationWarning, stacklevel=2)
+        yield 1
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            print("log", record.filename, record.lineno)
+
+    logging.getLogger("t").addHandler(Capture())
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        caller()
+        list(gen())
+    for w in seen:
+        print(w.message, w.filename.rsplit("/", 1)[-1], w.lineno)
+    """
+
+
+@pytest.mark.parametrize("sink", ["spans.jsonl", None])
+def test_warnings_and_logging_stacklevel_point_at_the_users_call(tmp_path, sink):
+    """A wrapper frame must not shift ``stacklevel``: deprecations name the caller's line (I1)."""
+    _, plain = run(tmp_path, _STACKLEVEL_SCRIPT, out=None, TELEMETRY_INJECT="off")  # decorator = identity
+    _, out = run(tmp_path, _STACKLEVEL_SCRIPT, out=sink)
+    lines = (tmp_path / "user_code.py").read_text().splitlines()
+    call_line = next(i for i, line in enumerate(lines, 1) if "the line every report must name" in line)
+    assert plain.splitlines()[:2] == [f"log user_code.py {call_line}", f"old user_code.py {call_line}"]
+    assert out == plain

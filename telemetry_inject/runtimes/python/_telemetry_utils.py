@@ -818,3 +818,22 @@ def _after_fork_in_child() -> None:
 atexit.register(flush)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# Our frames that sit between a caller and the function it called must not
+# count for ``warnings.warn(..., stacklevel=N)`` or logging's ``stacklevel``,
+# or a deprecation warning points at this file instead of the user's call (I1).
+# CPython skips frames whose file name holds both "importlib" and "_bootstrap"
+# (how importlib hides itself: Python/_warnings.c is_internal_frame,
+# logging._is_internal_frame), so those code objects get such a name.
+_HIDDEN_FILENAME = f"{__file__} [wrapper frames skipped like importlib._bootstrap]"
+
+
+def _hidden(code):
+    consts = tuple(_hidden(c) if isinstance(c, type(code)) else c for c in code.co_consts)
+    return code.replace(co_filename=_HIDDEN_FILENAME, co_consts=consts)
+
+
+for _function in (_wrap_sync, _call_root, _call_unsampled, _call_general, _wrap_coroutine, _wrap_generator, _wrap_async_generator):
+    _function.__code__ = _hidden(_function.__code__)
+del _function
