@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import cached_property
-from importlib import resources
+import pkgutil
 
 import tree_sitter
 import tree_sitter_python
@@ -51,7 +51,8 @@ class Python:
 
     @cached_property
     def _query(self) -> tree_sitter.Query:
-        text = resources.files("telemetry_inject.languages").joinpath("queries/python.scm").read_text()
+        # pkgutil rather than importlib.resources: the latter imports tempfile & co. on the hook's path.
+        text = pkgutil.get_data("telemetry_inject.languages", "queries/python.scm").decode("utf-8")
         return tree_sitter.Query(self._language, text)
 
     def parser(self) -> tree_sitter.Parser:
