@@ -20,6 +20,8 @@ DECORATOR = b"@_tel.span"
 RUNTIME_FILENAME = "_telemetry_utils.py"
 _IMPORT_RE = re.compile(rb"[ \t]*(?:from [\w.]+ import \w+|import [\w.]+) as _tel[ \t]*\r?\n?")
 _SKIP_PRAGMA = b"telemetry: skip"
+# A function that looks at its caller's frame would see our wrapper's frame instead (I1).
+_FRAME_ACCESS = re.compile(rb"\bf_back\b|\b_getframe\b|\bcurrentframe\b|\binspect\.stack\b")
 _OVERLOAD = frozenset({"overload", "typing.overload", "typing_extensions.overload", "t.overload"})
 # Tracing compilers read the function's source or bytecode; a wrapper breaks them.
 _COMPILED = frozenset({"jit", "njit", "numba.jit", "numba.njit", "torch.jit.script", "cython.cfunc", "cython.ccall"})
@@ -61,13 +63,13 @@ class Python:
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
         captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
         generators = {_enclosing_function_id(node) for node in captures.get("yield", [])}
-        has_pragma = _SKIP_PRAGMA in source
+        hints = (_SKIP_PRAGMA in source, _FRAME_ACCESS.search(source) is not None)  # rare: scan units only if present
         return [
-            self._unit(source, node, qualname, node.id in generators, has_pragma)
+            self._unit(source, node, qualname, node.id in generators, hints)
             for node, qualname in _qualnames(captures.get("function", []), captures.get("class", []))
         ]
 
-    def _unit(self, source: bytes, node: tree_sitter.Node, qualname: str, is_generator: bool, has_pragma: bool) -> FunctionUnit:
+    def _unit(self, source: bytes, node: tree_sitter.Node, qualname: str, is_generator: bool, hints: tuple[bool, bool]) -> FunctionUnit:
         parent = node.parent
         decorator_nodes = [c for c in parent.children if c.type == "decorator"] if parent.type == "decorated_definition" else []
         decorators = tuple(_decorator_name(source, d) for d in decorator_nodes)
@@ -89,7 +91,7 @@ class Python:
             decorators=decorators,
             instrumented=marker is not None,
             marker=_marker_line(source, marker),
-            skip_reason=_skip_reason(source, node, decorators, indent, first, has_pragma),
+            skip_reason=_skip_reason(source, node, decorators, indent, first, hints),
         )
 
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
@@ -245,14 +247,17 @@ def _qualnames(functions: list[tree_sitter.Node], classes: list[tree_sitter.Node
 
 
 def _skip_reason(
-    source: bytes, node: tree_sitter.Node, decorators: tuple[str, ...], indent: bytes, first: tree_sitter.Node, has_pragma: bool
+    source: bytes, node: tree_sitter.Node, decorators: tuple[str, ...], indent: bytes, first: tree_sitter.Node, hints: tuple[bool, bool]
 ) -> str | None:
+    has_pragma, has_frame_access = hints
     if indent.strip():
         return "`def` does not start its line"
     if any(name in _OVERLOAD for name in decorators):
         return "@overload stub"
     if any(name in _COMPILED for name in decorators):
         return "compiled by a tracing JIT"
+    if has_frame_access and _FRAME_ACCESS.search(source, node.start_byte, node.end_byte):
+        return "inspects its caller's frame (a wrapper frame would stand in between)"
     if not has_pragma:
         return None
     def_line = source[_line_start(node) : _line_end(source, node.start_byte)]

@@ -10,3 +10,11 @@ def also_skipped():
 @numba.njit
 def compiled(x):
     return x
+
+
+def introspects():
+    return inspect.currentframe().f_back.f_locals["path"]
+
+
+def uses_getframe():
+    return sys._getframe(1).f_code.co_name
