@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,42 +68,42 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _sdist(tmp_path: Path) -> Path:
+def _sdist(tmp_path: Path, project: str = PROJECT, version: str = VERSION, sdist: str = SDIST, sha256: str = SDIST_SHA256) -> Path:
     """The pinned sdist, downloaded from PyPI once and reused from the cache."""
     cache = _cache_dir(tmp_path)
-    target = cache / SDIST
-    if target.is_file() and _sha256(target) == SDIST_SHA256:
+    target = cache / sdist
+    if target.is_file() and _sha256(target) == sha256:
         return target
     download = Path(tempfile.mkdtemp(dir=cache, prefix="download-"))
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-             f"{PROJECT}=={VERSION}", "-d", str(download)],
+             f"{project}=={version}", "-d", str(download)],
             capture_output=True, text=True, timeout=300,
         )
-        fetched = download / SDIST
+        fetched = download / sdist
         if proc.returncode != 0 or not fetched.is_file():
-            message = f"pip download {PROJECT}=={VERSION} failed:\n{proc.stdout}\n{proc.stderr}"
+            message = f"pip download {project}=={version} failed:\n{proc.stdout}\n{proc.stderr}"
             if os.environ.get("CI"):
                 pytest.fail(message)
             pytest.skip(message)  # offline developer machine
         digest = _sha256(fetched)
-        assert digest == SDIST_SHA256, f"{SDIST}: sha256 {digest}, expected {SDIST_SHA256}"
+        assert digest == sha256, f"{sdist}: sha256 {digest}, expected {sha256}"
         os.replace(fetched, target)  # atomic: concurrent runs never see half a file
     finally:
         shutil.rmtree(download, ignore_errors=True)
     return target
 
 
-def _extract(sdist: Path, dest: Path) -> Path:
+def _extract(sdist: Path, dest: Path, top: str = SDIST_TOP, package: str = PACKAGE) -> Path:
     dest.mkdir()
     with tarfile.open(sdist) as tar:
         if hasattr(tarfile, "data_filter"):
             tar.extractall(dest, filter="data")
         else:  # Python < 3.11.4
             tar.extractall(dest)
-    root = dest / SDIST_TOP
-    assert (root / PACKAGE / "__init__.py").is_file() and (root / "tests").is_dir(), sorted(os.listdir(dest))
+    root = dest / top
+    assert (root / package / "__init__.py").is_file() and (root / "tests").is_dir(), sorted(os.listdir(dest))
     return root
 
 
@@ -262,3 +263,57 @@ def test_more_itertools_suite_unchanged_by_instrumentation_and_strip_is_exact(tm
     print(f"{PROJECT} {VERSION}: {total['instrumented']} functions instrumented, {len(pristine)} tests, "
           f"{span_count} spans of {len(names)} functions; timings (s): {timings}")
     assert not problems, "instrumentation changed the project's behaviour:\n" + "\n".join(problems)
+
+
+# Django: a large real code base with its own runner. A subset of its suite
+# (3,200+ tests) runs on the pristine tree and with django/ and those test
+# apps instrumented (JSON Lines sink on); outcomes must match test by test.
+DJANGO_VERSION = "5.2.19"
+DJANGO_SDIST = f"django-{DJANGO_VERSION}.tar.gz"
+DJANGO_SHA256 = "ad03d8abc51dbff95ebf34b27123cf0c26a3b62db7ba0cd520783686362533d1"
+DJANGO_APPS = ("basic", "model_fields", "queries", "utils_tests", "template_tests")
+# The one difference the decorator shape cannot avoid: this test installs a
+# sys.settrace tracer that reads f_locals["self"] of every frame, ours included.
+DJANGO_EXPECTED_DIFFERENCES = {"utils_tests.test_lazyobject.SimpleLazyObjectTestCase.test_trace"}
+_DJANGO_TEST = re.compile(r"^(test\w*) \(([\w.]+)\)")
+_DJANGO_STATUS = re.compile(r" \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)")
+
+
+def _django_suite(work: Path, **extra_env: str) -> dict[str, str]:
+    proc = subprocess.run(
+        [sys.executable, "runtests.py", "-v", "2", "--parallel", "1", *DJANGO_APPS],
+        cwd=work / "tests", env=_env(PYTHONPATH=str(work), **extra_env), capture_output=True, text=True, timeout=600,
+    )
+    outcomes: dict[str, str] = {}
+    current = None
+    for line in proc.stderr.splitlines():
+        test = _DJANGO_TEST.match(line)
+        if test:
+            current = test.group(2)
+        status = _DJANGO_STATUS.search(line)
+        if status and current:
+            outcomes.setdefault(current, status.group(1))
+            current = None
+    assert len(outcomes) > 3000, f"runner output not understood (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+    return outcomes
+
+
+def test_django_suite_subset_unchanged_by_instrumentation(tmp_path: Path) -> None:
+    sdist = _sdist(tmp_path, "django", DJANGO_VERSION, DJANGO_SDIST, DJANGO_SHA256)
+    work = _extract(sdist, tmp_path / "work", f"django-{DJANGO_VERSION}", "django")
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    pristine_tree = _tree(work)
+    pristine = _django_suite(work)
+    targets = ["django", *(f"tests/{app}" for app in DJANGO_APPS)]
+    run = _tool(work, "run", *targets)
+    assert run.returncode == 1, run.stderr
+    assert "instrumented" in run.stdout and int(run.stdout.split("instrumented ")[-1].split()[0]) > 10_000, run.stdout
+    spans = tmp_path / "spans.jsonl"
+    instrumented = _django_suite(work, TELEMETRY_INJECT_OUT=str(spans))
+    assert spans.stat().st_size > 1_000_000
+    spans.unlink()
+    differences = {t for t in pristine.keys() | instrumented.keys() if pristine.get(t) != instrumented.get(t)}
+    assert differences == DJANGO_EXPECTED_DIFFERENCES, {t: (pristine.get(t), instrumented.get(t)) for t in differences}
+    strip = _tool(work, "strip", "--remove-runtime", *targets)
+    assert strip.returncode == 1, strip.stderr
+    assert _tree(work) == pristine_tree, "strip must give back the sdist byte for byte"
