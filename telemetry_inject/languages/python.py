@@ -21,6 +21,7 @@ RUNTIME_FILENAME = "_telemetry_utils.py"
 _IMPORT_RE = re.compile(rb"[ \t]*(?:from [\w.]+ import \w+|import [\w.]+) as _tel[ \t]*\r?\n?")
 _SKIP_PRAGMA = b"telemetry: skip"
 # A function that looks at its caller's frame would see our wrapper's frame instead (I1).
+_FRAME_WORDS = (b"f_back", b"_getframe", b"currentframe", b"inspect.stack")
 _FRAME_ACCESS = re.compile(rb"\bf_back\b|\b_getframe\b|\bcurrentframe\b|\binspect\.stack\b")
 _OVERLOAD = frozenset({"overload", "typing.overload", "typing_extensions.overload", "t.overload"})
 # Tracing compilers read the function's source or bytecode; a wrapper breaks them.
@@ -63,7 +64,8 @@ class Python:
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
         captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
         generators = {_enclosing_function_id(node) for node in captures.get("yield", [])}
-        hints = (_SKIP_PRAGMA in source, _FRAME_ACCESS.search(source) is not None)  # rare: scan units only if present
+        # Both are rare: units are scanned only when the file mentions them (substring tests are fast).
+        hints = (_SKIP_PRAGMA in source, any(word in source for word in _FRAME_WORDS) and _FRAME_ACCESS.search(source) is not None)
         return [
             self._unit(source, node, qualname, node.id in generators, hints)
             for node, qualname in _qualnames(captures.get("function", []), captures.get("class", []))
