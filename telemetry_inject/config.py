@@ -4,9 +4,8 @@ Unknown keys and values of the wrong type are errors naming the file and key.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from pathlib import Path
+from typing import NamedTuple
 
 from telemetry_inject.errors import UserError
 

@@ -1,9 +1,8 @@
 """Per-file outcomes: every command (run, strip, status, the hook, the bot) reports from these."""
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from pathlib import Path
+from typing import NamedTuple
 
 from telemetry_inject.engine.inject import FunctionOutcome
 

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, pythonpath_env
+
 from telemetry_inject.cli import main
 from telemetry_inject.engine.inject import inject, strip
 from telemetry_inject.languages import LANGUAGES

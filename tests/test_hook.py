@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, TEN, decorated, git
 
 TOOL = Path(sys.executable).with_name("telemetry-inject")

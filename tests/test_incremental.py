@@ -6,11 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from conftest import TEN, decorated, git
+
 from telemetry_inject.cli import main
 from telemetry_inject.engine.cache import Cache
-
-
-
 
 
 def committed(repo: Path) -> Path:

@@ -11,13 +11,12 @@ rebuilt, a locked one is bypassed; both with a warning, never fatal.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import hashlib
 import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from telemetry_inject import __version__
 

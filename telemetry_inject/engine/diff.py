@@ -5,11 +5,10 @@ free of GitPython) or from a unified diff file; both are parsed with unidiff.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import os
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 from telemetry_inject.engine.units import FunctionUnit
 from telemetry_inject.errors import UserError

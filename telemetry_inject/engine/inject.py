@@ -6,9 +6,8 @@ edits the input object itself comes back.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from collections.abc import Callable
+from typing import NamedTuple
 
 import tree_sitter
 

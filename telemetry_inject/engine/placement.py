@@ -6,10 +6,9 @@ script it is a sibling module. Config can pin one module for the whole repo.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import keyword
 from pathlib import Path
+from typing import NamedTuple
 
 from telemetry_inject.config import Settings
 

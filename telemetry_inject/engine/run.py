@@ -1,18 +1,17 @@
 """The outer layer: read files, call the pure core, write results atomically."""
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import difflib
 import os
-from itertools import repeat
 from collections.abc import Callable
+from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 from telemetry_inject.config import Settings
-from telemetry_inject.engine.files import write_atomic
 from telemetry_inject.engine.cache import Cache, file_key
 from telemetry_inject.engine.diff import DiffScope
+from telemetry_inject.engine.files import write_atomic
 from telemetry_inject.engine.inject import GateFailure, inject, strip
 from telemetry_inject.engine.placement import python_runtime
 from telemetry_inject.engine.source import SourceError

@@ -6,10 +6,9 @@ start, offsets map back to the original bytes by line number.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import codecs
 import re
+from typing import NamedTuple
 
 from telemetry_inject.engine.units import Edit
 

@@ -7,9 +7,9 @@ runtime picks the sync / async / generator wrapper at decoration time.
 from __future__ import annotations
 
 import bisect
+import pkgutil
 import re
 from functools import cached_property
-import pkgutil
 
 import tree_sitter
 import tree_sitter_python
