@@ -170,8 +170,9 @@ def _with_progress(paths: list[Path], action: Callable, args: argparse.Namespace
     args.jobs = args.jobs or os.cpu_count() or 1
     if args.format != "text" or len(paths) < 200 or not sys.stderr.isatty() or os.environ.get("CI"):
         return run_all(paths, action, jobs=args.jobs)
-    from rich.progress import Progress  # only on a terminal, never on the hook's path
+    from rich.console import Console  # only on a terminal, never on the hook's path
+    from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
+    with Progress(console=Console(stderr=True), transient=True) as progress:  # stdout keeps the report
         task = progress.add_task(args.command, total=len(paths))
         return run_all(paths, action, lambda: progress.advance(task), jobs=args.jobs)
