@@ -124,9 +124,24 @@ class Python:
         return Edit(unit.def_line_start, unit.def_line_start, unit.indent + DECORATOR + newline)
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
-        """Whole-line deletions of every injected decorator and the runtime import."""
+        """Whole-line deletions of every injected decorator, `_tel.attr(...)` statement and the runtime import."""
         lines = _runtime_imports(tree, source) + [u.marker for u in units if u.marker]
-        return [Edit(start, end, b"") for start, end in lines]
+        if b"_tel.attr(" in source:  # enrichment (the LLM path) is rare: query only when present
+            lines += self._attribute_lines(tree, source)
+        return [Edit(start, end, b"") for start, end in sorted(lines)]
+
+    @cached_property
+    def _attr_query(self) -> tree_sitter.Query:
+        text = pkgutil.get_data("telemetry_inject.languages", "queries/python_attr.scm").decode("utf-8")
+        return tree_sitter.Query(self._language, text)
+
+    def _attribute_lines(self, tree: tree_sitter.Tree, source: bytes) -> list[tuple[int, int]]:
+        lines = []
+        for node in tree_sitter.QueryCursor(self._attr_query).captures(tree.root_node).get("telemetry_attr", []):
+            start, end = _line_start(node), _line_end(source, node.end_byte)
+            if source[start:end].strip() == source[node.start_byte : node.end_byte].strip():
+                lines.append((start, end))
+        return lines
 
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
         """CPython itself must accept the output.

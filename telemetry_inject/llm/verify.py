@@ -1,0 +1,143 @@
+"""I9: an LLM answer is accepted only if it is the original function plus telemetry.
+
+For Python enrichment the only statement an answer may add is
+
+    _tel.attr("order.id", lambda: order.id)
+
+on a line of its own: a lowercase dotted name that doesn't look secret, and a
+lambda without parameters whose body is side-effect free (names, attributes,
+constant subscripts, literals, `len()`). Removing those lines must give back
+the original function byte for byte. The answer is parsed (``ast``), never
+compiled to run, imported or evaluated.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import NamedTuple
+
+_FENCE = re.compile(r"^```[\w+-]*[ \t]*\n(.*?)\n?```[ \t]*$", re.S | re.M)
+_ATTR_LINE = re.compile(r"^[ \t]*_tel\.attr\(.*\)[ \t]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie", "session", "credential", "private")
+_SAFE_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Load, ast.Tuple, ast.UnaryOp, ast.USub, ast.Call)
+MAX_ATTRIBUTES = 5
+
+
+class Verdict(NamedTuple):
+    accepted: bool
+    reason: str  # why it was refused, with the answer's line ("" when accepted)
+    function: bytes  # the enriched function (the original when refused)
+    attributes: tuple[str, ...] = ()
+
+
+def unfence(answer: str) -> str:
+    """The code inside the first markdown fence, or the answer itself."""
+    match = _FENCE.search(answer)
+    return match.group(1) + "\n" if match else answer
+
+
+def verify_python_enrichment(original: bytes, answer: str) -> Verdict:
+    """Accept ``answer`` for ``original`` (one function's source) only under I9."""
+    newline = "\r\n" if b"\r\n" in original else "\n"
+    try:
+        original_text = original.decode("utf-8")
+    except UnicodeDecodeError:
+        return Verdict(False, "the original function is not UTF-8", original)
+    code = unfence(answer).replace("\r\n", "\n")
+    lines = code.split("\n")
+    if original_text.endswith(newline) and lines and lines[-1] == "":
+        lines.pop()
+    kept, added = [], []
+    for number, line in enumerate(lines, 1):
+        (added if _ATTR_LINE.match(line) else kept).append((number, line))
+    body = newline.join(line for _, line in kept) + (newline if original_text.endswith(newline) else "")
+    if body != original_text:
+        return Verdict(False, _first_difference(original_text, body, newline), original)
+    if not added:
+        return Verdict(False, "no telemetry statement was added", original)
+    if len(added) > MAX_ATTRIBUTES:
+        return Verdict(False, f"{len(added)} attributes; at most {MAX_ATTRIBUTES}", original)
+    names = []
+    for number, line in added:
+        problem, name = _check_statement(line.strip())
+        if problem:
+            return Verdict(False, f"answer line {number}: {problem}", original)
+        names.append(name)
+    ordered = sorted(kept + added)
+    enriched = newline.join(line for _, line in ordered) + (newline if original_text.endswith(newline) else "")
+    source, shift = _parsable(enriched)
+    try:
+        module = ast.parse(source)
+    except SyntaxError as exc:
+        return Verdict(False, f"answer line {(exc.lineno or 0) - shift}: the enriched function does not parse ({exc.msg})", original)
+    functions = [n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    in_body = {line - shift for line in _body_telemetry_lines(functions[0])} if functions else set()
+    enriched_line = {number: index for index, (number, _) in enumerate(ordered, 1)}
+    for number, _ in added:
+        if enriched_line[number] not in in_body:
+            return Verdict(False, f"answer line {number}: telemetry must be a statement of the function's own body", original)
+    return Verdict(True, "", enriched.encode("utf-8"), tuple(names))
+
+
+def _first_difference(original: str, body: str, newline: str) -> str:
+    want = original.split(newline)
+    got = body.split(newline)
+    for index, (a, b) in enumerate(zip(want, got), 1):
+        if a != b:
+            return f"line {index} of the function was changed: expected {a.strip()[:60]!r}, got {b.strip()[:60]!r}"
+    return f"the function has {len(want)} lines, the answer without telemetry {len(got)}"
+
+
+def _check_statement(text: str) -> tuple[str, str]:
+    try:
+        tree = ast.parse(text, mode="exec")
+    except SyntaxError as exc:
+        return f"not a statement ({exc.msg})", ""
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or not isinstance(tree.body[0].value, ast.Call):
+        return "not a single `_tel.attr(...)` call", ""
+    call = tree.body[0].value
+    if call.keywords or len(call.args) != 2:
+        return "`_tel.attr` takes exactly a name and a lambda", ""
+    name_node, value = call.args
+    if not (isinstance(name_node, ast.Constant) and isinstance(name_node.value, str) and _NAME.match(name_node.value)):
+        return "the attribute name must be a lowercase dotted string literal", ""
+    name = name_node.value
+    if any(word in name for word in _SENSITIVE):
+        return f"attribute {name!r} looks like a secret", ""
+    if not isinstance(value, ast.Lambda) or value.args.args or value.args.vararg or value.args.kwarg or value.args.kwonlyargs or value.args.posonlyargs:
+        return "the value must be a lambda without parameters", ""
+    for node in ast.walk(value.body):
+        if not isinstance(node, _SAFE_NODES):
+            return f"{type(node).__name__} is not allowed in an attribute value", ""
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            return f"private attribute `{node.attr}` in an attribute value", ""
+        if isinstance(node, ast.Name) and node.id.startswith("__"):
+            return f"dunder name `{node.id}` in an attribute value", ""
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Constant):
+            return "only constant subscripts are allowed in an attribute value", ""
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 and not node.keywords):
+            return "the only call allowed in an attribute value is len(x)", ""
+    return "", name
+
+
+def _parsable(text: str) -> tuple[str, int]:
+    """A method's source parses on its own inside a block at its indentation; (text, lines added before)."""
+    first = text.lstrip("\r\n")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    return (f"if 1:\n{text}", 1) if indent else (text, 0)
+
+
+def _body_telemetry_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[int]:
+    """Lines of `_tel.attr(...)` statements in the function's own body (nested defs excluded)."""
+    found = []
+    pending = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) == "_tel.attr":
+            found.append(node.lineno)
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            pending.extend(getattr(node, field, []) or [])
+    return found
