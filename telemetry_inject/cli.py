@@ -127,7 +127,11 @@ def _diff_scope(args: argparse.Namespace, root: Path):
     from telemetry_inject.engine import diff
 
     if args.diff:
-        return diff.file_scope(args.diff, root)
+        try:  # git writes a/ b/ paths relative to the top of the work tree
+            top = diff.git_root(Path.cwd())
+        except UserError:
+            top = root
+        return diff.file_scope(args.diff, top)
     if args.staged or args.base:
         top = diff.git_root(Path.cwd())
         return diff.staged_scope(top) if args.staged else diff.range_scope(top, args.base, args.head)
