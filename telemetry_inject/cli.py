@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=("stats", "clear", "prune"))
     cache.add_argument("--max-entries", type=int, help="prune: keep at most this many rows per table")
     cache.add_argument("--format", choices=("text", "json"), default="text")
+    check_api = commands.add_parser("check-api", help="Make one minimal LLM call: provider, model, latency, or a clear error.")
+    check_api.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
+    check_api.add_argument("--model", help="model name (default LLM_MODEL; the first of a comma-separated list)")
+    check_api.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (default LLM_BASE_URL)")
+    check_api.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
     view = commands.add_parser("view", help="Show the call tree and hottest functions of a JSON Lines telemetry file.")
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     view.add_argument("--format", choices=("text", "json"), default="text")
@@ -87,6 +92,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from telemetry_inject.view import view
 
         return view(args.file, sys.stdout, args.format)
+    if args.command == "check-api":
+        return _check_api(args)
     from telemetry_inject.config import find_root, load_settings
 
     settings = load_settings(find_root(Path.cwd()))
@@ -136,6 +143,22 @@ def _diff_scope(args: argparse.Namespace, root: Path):
         top = diff.git_root(Path.cwd())
         return diff.staged_scope(top) if args.staged else diff.range_scope(top, args.base, args.head)
     return None
+
+
+def _check_api(args: argparse.Namespace) -> int:
+    from telemetry_inject.llm import providers
+
+    settings = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env")
+    model = settings.models[0]
+    try:
+        reply = providers.complete(settings, model, "You are a health check.", "Reply with the single word OK.", max_tokens=5)
+    except providers.ProviderError as exc:
+        print(f"telemetry-inject: check-api failed: {exc}", file=sys.stderr)
+        return 1
+    where = f" at {settings.base_url}" if settings.base_url else ""
+    print(f"{settings.provider} {model}{where}: answered {reply.text.strip()[:40]!r} in {reply.seconds * 1000:.0f} ms "
+          f"({reply.input_tokens} input + {reply.output_tokens} output tokens)")
+    return 0
 
 
 def _cache_command(cache, args: argparse.Namespace) -> int:
