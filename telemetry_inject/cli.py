@@ -34,6 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", type=Path, metavar="DIR", help="write an instrumented copy under DIR")
     _diff_options(run)
     run.add_argument("--no-cache", action="store_true", help="neither read nor write .telemetry_cache")
+    llm = run.add_argument_group("LLM enrichment (span attributes; needs the llm extra)")
+    llm.add_argument("--llm", choices=("off", "enrich"), default="off", help="off (default): templates only, no network")
+    llm.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
+    llm.add_argument("--model", help="model, or a comma-separated list to rotate (default LLM_MODEL)")
+    llm.add_argument("--base-url", help="OpenAI-compatible server (default LLM_BASE_URL)")
+    llm.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
+    llm.add_argument("--budget", type=float, metavar="USD", help="hard cap, checked before each call")
+    llm.add_argument("--max-retries", type=int, default=3, help="retries after a refused answer (default 3)")
     strip = command("strip", "Remove exactly what telemetry-inject added.")
     strip.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would be removed")
     strip.add_argument("--remove-runtime", action="store_true", help="also delete the runtime files the tool wrote")
@@ -124,10 +132,31 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.head and not args.base:
         raise UserError("--head needs --base")
     scope = _diff_scope(args, settings.root)
-    mode = run.WriteMode(write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output, scope=scope, use_cache=not args.no_cache)
+    session = _llm_session(args) if args.llm == "enrich" else None
+    if session is not None:
+        args.jobs = 1  # one budget, one session: calls are made from this process
+    mode = run.WriteMode(
+        write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output, scope=scope, use_cache=not args.no_cache, llm=session
+    )
     results = _with_progress(paths, partial(run.run_file, settings=settings, mode=mode), args)
     report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
+    if session is not None and args.format == "text":
+        limit = f" of ${session.budget.limit:.4f}" if session.budget.limit is not None else ""
+        unpriced = " (some models unpriced, counted as $0)" if session.unpriced else ""
+        print(f"LLM: {session.calls} calls, ${session.budget.spent:.4f}{limit}{unpriced}")
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
+
+
+def _llm_session(args: argparse.Namespace):
+    from telemetry_inject.llm import providers
+    from telemetry_inject.llm.enrich import LLMSession
+
+    if args.budget is not None and args.budget < 0:
+        raise UserError(f"--budget must be 0 or more, got {args.budget}")
+    if args.max_retries < 0:
+        raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
+    provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env")
+    return LLMSession(provider, args.budget, args.max_retries)
 
 
 def _diff_scope(args: argparse.Namespace, root: Path):

@@ -31,6 +31,11 @@ def result_json(result: FileResult) -> dict:
                 "line": f.line,
                 "status": f.status,
                 **({"source": f.source} if f.source else {}),
+                **(
+                    {"llm": f.llm, "input_tokens": f.input_tokens, "output_tokens": f.output_tokens, "cost_usd": round(f.cost_usd, 6)}
+                    if f.llm
+                    else {}
+                ),
                 **({"reason": f.reason} if f.reason else {}),
             }
             for f in result.functions

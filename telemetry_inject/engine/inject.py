@@ -18,6 +18,8 @@ from telemetry_inject.languages import Language
 Selector = Callable[[FunctionUnit], bool]
 _INCREMENTAL_MAX_EDITS = 32
 Lookup = Callable[[str], "tuple[bytes, str] | None"]  # cache key -> (cached edit text, its source)
+Identity = tuple[str, int]  # (qualname, occurrence): survives line insertions
+Insertions = tuple[tuple[int, bytes], ...]  # (lines of the function before it, a whole line to insert)
 
 
 class GateFailure(Exception):
@@ -30,6 +32,10 @@ class FunctionOutcome(NamedTuple):
     status: str  # instrumented | already | skipped | not-selected
     reason: str | None = None
     source: str | None = None  # for instrumented functions: template | cache
+    llm: str | None = None  # enrichment: llm | cache | refused | over-budget | error
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
 
 
 class Injection(NamedTuple):
@@ -64,6 +70,7 @@ def inject(
     gates: bool = True,
     lookup: Lookup | None = None,
     level: str = "spans",
+    enrichments: dict[Identity, Insertions] | None = None,
 ) -> Injection:
     """Instrument the selected functions of ``raw``; raises SourceError or GateFailure, never writes.
 
@@ -75,6 +82,8 @@ def inject(
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
     outcomes, edits = _plan(language, tree, src, units, import_line, selected)
+    if enrichments:
+        edits += _enrichment_edits(src.parse_bytes, units, outcomes, enrichments)
     if not edits:
         return Injection(raw, outcomes)
     outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level) if lookup else (outcomes, ())
@@ -162,6 +171,40 @@ def _plan(
         if import_edit is not None:
             edits.insert(0, import_edit)
     return tuple(outcomes), edits
+
+
+def candidates(raw: bytes, language: Language, selected: Selector | None = None) -> list[tuple[Identity, bytes]]:
+    """The functions ``inject`` would instrument, with their text from the `def` line (for the LLM)."""
+    src = read_source(raw)
+    tree = parse(language, src)
+    units = language.function_units(tree, src.parse_bytes)
+    outcomes, _ = _plan(language, tree, src, units, b"", selected)
+    found = []
+    for (identity, unit), outcome in zip(_identified(units), outcomes):
+        if outcome.status == "instrumented":
+            found.append((identity, src.parse_bytes[unit.def_line_start : _line_end(src.parse_bytes, unit.end_byte)]))
+    return found
+
+
+def _enrichment_edits(
+    source: bytes, units: list[FunctionUnit], outcomes: tuple[FunctionOutcome, ...], enrichments: dict[Identity, Insertions]
+) -> list[Edit]:
+    edits = []
+    for (identity, unit), outcome in zip(_identified(units), outcomes):
+        insertions = enrichments.get(identity)
+        if outcome.status != "instrumented" or not insertions:
+            continue
+        lines = source[unit.def_line_start : _line_end(source, unit.end_byte)].splitlines(keepends=True)
+        starts = [unit.def_line_start]
+        for line in lines:
+            starts.append(starts[-1] + len(line))
+        edits += [Edit(starts[before], starts[before], text) for before, text in insertions]
+    return edits
+
+
+def _line_end(source: bytes, offset: int) -> int:
+    nl = source.find(b"\n", offset)
+    return len(source) if nl < 0 else nl + 1
 
 
 def _identified(units: list[FunctionUnit]) -> list[tuple[tuple[str, int], FunctionUnit]]:

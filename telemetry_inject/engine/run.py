@@ -12,7 +12,7 @@ from telemetry_inject.config import Settings
 from telemetry_inject.engine.cache import Cache, file_key
 from telemetry_inject.engine.diff import DiffScope
 from telemetry_inject.engine.files import write_atomic
-from telemetry_inject.engine.inject import GateFailure, inject, strip
+from telemetry_inject.engine.inject import GateFailure, candidates, inject, strip
 from telemetry_inject.engine.placement import python_runtime
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
@@ -27,6 +27,7 @@ class WriteMode(NamedTuple):
     scope: DiffScope | None = None  # only functions this diff touched; None: every function
     use_cache: bool = True
     gates: bool = True  # off only where nothing is written or shown (the check hook)
+    llm: object | None = None  # an llm.enrich.LLMSession: enrich instrumented functions (one process only)
 
 
 def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
@@ -48,9 +49,19 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     if cache and mode.output_dir is None and cache.has_file(fixed_point):
         return Unchanged(path, cached=True)
     try:
+        enriched = _enrich(raw, language, selected, settings, mode.llm, cache) if mode.llm is not None else {}
         result = inject(
-            raw, language, runtime.import_line, selected, gates=mode.gates, lookup=cache.get_function if cache else None, level=settings.level
+            raw,
+            language,
+            runtime.import_line,
+            selected,
+            gates=mode.gates,
+            lookup=cache.get_function if cache else None,
+            level=settings.level,
+            enrichments={identity: e.insertions for identity, e in enriched.items() if e.insertions},
         )
+        if enriched:
+            result = result._replace(functions=_with_enrichment(result.functions, enriched))
     except SourceError as exc:
         return Skipped(path, str(exc))
     except GateFailure as exc:
@@ -77,6 +88,34 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, result.source)
     return Changed(path, result.instrumented, created, diff)
+
+
+def _enrich(raw: bytes, language, selected, settings: Settings, session, cache: Cache | None) -> dict:
+    """Ask the LLM (or the cache) for each function about to be instrumented; only verified answers come back."""
+    from telemetry_inject.engine.cache import function_key
+    from telemetry_inject.llm.enrich import PROMPT_VERSION
+
+    model = "enrich:" + PROMPT_VERSION + ":" + ",".join(session.provider.models)
+    results = {}
+    for identity, text in candidates(raw, language, selected):
+        key = function_key(text, language.name, settings.level, model)
+        put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
+        results[identity] = session.enrich(text, cache.get_function if cache else None, put, key)
+    return results
+
+
+def _with_enrichment(functions: tuple, enriched: dict) -> tuple:
+    seen: dict[str, int] = {}
+    annotated = []
+    for outcome in functions:
+        seen[outcome.qualname] = seen.get(outcome.qualname, -1) + 1
+        e = enriched.get((outcome.qualname, seen[outcome.qualname]))
+        if e is not None and outcome.status == "instrumented":
+            outcome = outcome._replace(
+                llm=e.status, reason=e.reason or None, input_tokens=e.input_tokens, output_tokens=e.output_tokens, cost_usd=e.cost_usd
+            )
+        annotated.append(outcome)
+    return tuple(annotated)
 
 
 def open_cache(root: Path) -> Cache:

@@ -29,6 +29,7 @@ class Verdict(NamedTuple):
     reason: str  # why it was refused, with the answer's line ("" when accepted)
     function: bytes  # the enriched function (the original when refused)
     attributes: tuple[str, ...] = ()
+    insertions: tuple[tuple[int, bytes], ...] = ()  # (original lines before it, added line with newline)
 
 
 def unfence(answer: str) -> str:
@@ -77,7 +78,14 @@ def verify_python_enrichment(original: bytes, answer: str) -> Verdict:
     for number, _ in added:
         if enriched_line[number] not in in_body:
             return Verdict(False, f"answer line {number}: telemetry must be a statement of the function's own body", original)
-    return Verdict(True, "", enriched.encode("utf-8"), tuple(names))
+    insertions = []
+    kept_before = 0
+    for number, line in ordered:
+        if enriched_line[number] in in_body and (number, line) in added:
+            insertions.append((kept_before, (line + newline).encode("utf-8")))
+        else:
+            kept_before += 1
+    return Verdict(True, "", enriched.encode("utf-8"), tuple(names), tuple(insertions))
 
 
 def _first_difference(original: str, body: str, newline: str) -> str:

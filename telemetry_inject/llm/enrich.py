@@ -1,0 +1,93 @@
+"""Enrichment: ask the model for a few span attributes per function, verify, retry with the reason.
+
+Every answer goes through ``verify_python_enrichment`` (I9) before anything
+is used; a cached answer is verified again. The budget is checked before each
+call against a pessimistic estimate (whole prompt + every allowed output token).
+"""
+from __future__ import annotations
+
+from importlib import resources
+from typing import NamedTuple
+
+from telemetry_inject.llm.cost import Budget, BudgetExceeded, pessimistic_estimate, price
+from telemetry_inject.llm.providers import ProviderError, ProviderSettings, complete
+from telemetry_inject.llm.verify import verify_python_enrichment
+
+PROMPT_VERSION = "python-enrich-1"
+_RULES = """You add span attributes to one Python function for telemetry.
+Return the function exactly as given, every line byte for byte, with one to five
+lines added in its own body of the form
+    _tel.attr("lowercase.dotted.name", lambda: <expression>)
+The expression only reads: names, attributes, constant subscripts, literals, len(x).
+Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
+Answer with the function only."""
+
+
+class Enrichment(NamedTuple):
+    status: str  # llm | cache | refused | over-budget | error
+    insertions: tuple[tuple[int, bytes], ...]
+    reason: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+
+
+class LLMSession:
+    """What one run shares across functions: the provider, the budget, the cache and the totals."""
+
+    def __init__(self, provider: ProviderSettings, budget_usd: float | None, max_retries: int = 3, max_output_tokens: int = 2048) -> None:
+        self.provider = provider
+        self.budget = Budget(budget_usd)
+        self.max_retries = max_retries
+        self.max_output_tokens = max_output_tokens
+        self.calls = 0
+        self.unpriced = False
+        self.system = _RULES + "\n\n" + "\n\n".join(_lessons())
+
+    def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "") -> Enrichment:
+        if cache_get and key:
+            hit = cache_get(key)
+            if hit is not None:
+                verdict = verify_python_enrichment(function_text, hit[0].decode("utf-8", "replace"))
+                if verdict.accepted:  # a shared cache is no way around I9
+                    return Enrichment("cache", verdict.insertions, "")
+        feedback = ""
+        spent_in = spent_out = 0
+        cost = 0.0
+        calls = 0
+        for attempt in range(self.max_retries + 1):
+            model = self.provider.models[(self.calls + attempt) % len(self.provider.models)]
+            user = "```python\n" + function_text.decode("utf-8", "replace") + "```" + feedback
+            estimate = pessimistic_estimate(self.provider.provider, model, (len(self.system) + len(user)) // 3 + 16, self.max_output_tokens)
+            try:
+                self.budget.check(estimate)
+            except BudgetExceeded as exc:
+                return Enrichment("over-budget", (), str(exc), spent_in, spent_out, cost, calls)
+            try:
+                reply = complete(self.provider, model, self.system, user, self.max_output_tokens)
+            except ProviderError as exc:
+                return Enrichment("error", (), str(exc), spent_in, spent_out, cost, calls)
+            calls += 1
+            self.calls += 1
+            priced = price(self.provider.provider, model, reply.input_tokens, reply.output_tokens)
+            self.unpriced |= not priced.priced
+            self.budget.record(priced)
+            spent_in += reply.input_tokens
+            spent_out += reply.output_tokens
+            cost += priced.usd
+            verdict = verify_python_enrichment(function_text, reply.text)
+            if verdict.accepted:
+                if cache_put and key:
+                    cache_put(key, verdict.function)
+                return Enrichment("llm", verdict.insertions, "", spent_in, spent_out, cost, calls)
+            feedback = f"\n\nYour previous answer was refused: {verdict.reason}. Return the function again, following the rules."
+        return Enrichment("refused", (), verdict.reason, spent_in, spent_out, cost, calls)
+
+
+def _lessons() -> list[str]:
+    """The shipped lessons for Python (lessons/python/*.md, packaged as telemetry_inject/lessons)."""
+    folder = resources.files("telemetry_inject").joinpath("lessons", "python")
+    if not folder.is_dir():
+        return []
+    return [entry.read_text(encoding="utf-8").strip() for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".md")]

@@ -1,0 +1,125 @@
+"""`run --llm enrich` end to end: the real openai SDK against a loopback server; every answer verified."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import pythonpath_env
+from fake_llm import FakeLLM
+from telemetry_inject.cli import main
+from telemetry_inject.engine.inject import strip
+from telemetry_inject.languages import LANGUAGES
+
+SOURCE = '''def place(order):
+    total = order.total
+    return total
+
+
+def ship(order, carrier):
+    return carrier.send(order)
+'''
+PLACE = '''def place(order):
+    _tel.attr("order.id", lambda: order.id)
+    total = order.total
+    return total
+'''
+SHIP = '''def ship(order, carrier):
+    _tel.attr("carrier.name", lambda: carrier.name)
+    return carrier.send(order)
+'''
+
+
+@pytest.fixture
+def shop(git_repo: Path, chdir, monkeypatch) -> Path:
+    for name in ("LLM_PROVIDER", "LLM_MODEL", "LLM_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    (git_repo / "shop.py").write_text(SOURCE)
+    chdir(git_repo)
+    return git_repo
+
+
+def enrich(server: FakeLLM, *extra: str) -> list[str]:
+    return ["run", "--format", "json", "--llm", "enrich", "--provider", "openai", "--model", "gpt-4o",
+            "--base-url", f"{server.url}/v1", "--api-key", "sk-test", *extra, "shop.py"]
+
+
+def functions(capsys) -> dict:
+    data = json.loads(capsys.readouterr().out)
+    return {f["function"]: f for f in data["files"][0]["functions"]}
+
+
+def test_verified_attributes_are_written_and_recorded_at_run_time(shop: Path, capsys) -> None:
+    with FakeLLM([PLACE, "```python\n" + SHIP + "```"]) as server:
+        assert main(enrich(server)) == 1
+    result = functions(capsys)
+    assert result["place"]["llm"] == "llm" and result["ship"]["llm"] == "llm"
+    assert result["place"]["cost_usd"] > 0 and result["place"]["input_tokens"] > 0, "priced from genai-prices"
+    text = (shop / "shop.py").read_text()
+    assert '    _tel.attr("order.id", lambda: order.id)\n' in text and text.count("@_tel.span") == 2
+    assert strip(text.encode(), LANGUAGES["python"]) == SOURCE.encode()
+    (request,) = server.requests[:1]
+    assert "def place(order):" in request["body"]["messages"][1]["content"]
+    assert "def ship" not in request["body"]["messages"][1]["content"], "the prompt sends one function, not the file"
+    spans = shop / "spans.jsonl"
+    script = "import shop\nclass O: id = 42; total = 7\nshop.place(O())\n"
+    subprocess.run([sys.executable, "-c", script], cwd=shop, env=pythonpath_env(shop) | {"TELEMETRY_INJECT_OUT": str(spans)}, check=True)
+    (record,) = [json.loads(line) for line in spans.read_text().splitlines()]
+    assert record["attributes"]["order.id"] == 42
+
+
+def test_refused_answer_is_retried_with_the_reason(shop: Path, capsys) -> None:
+    bad = PLACE.replace("return total", "return total * 2")
+    with FakeLLM([bad, PLACE, SHIP]) as server:
+        main(enrich(server))
+    assert functions(capsys)["place"]["llm"] == "llm"
+    retry = server.requests[1]["body"]["messages"][1]["content"]
+    assert "Your previous answer was refused: line 3 of the function was changed" in retry
+
+
+def test_a_function_that_keeps_failing_keeps_only_its_span(shop: Path, capsys) -> None:
+    sneaky = PLACE.replace("lambda: order.id", "lambda: order.delete()")
+    with FakeLLM([sneaky] * 3 + [SHIP]) as server:
+        main(enrich(server, "--max-retries", "2"))
+    place = functions(capsys)["place"]
+    assert place["llm"] == "refused" and "only call allowed" in place["reason"]
+    text = (shop / "shop.py").read_text()
+    assert "delete" not in text and "@_tel.span\ndef place" in text
+    assert len(server.requests) == 4
+
+
+def test_rerun_is_served_from_the_cache_with_zero_requests(shop: Path, capsys) -> None:
+    with FakeLLM([PLACE, SHIP]) as server:
+        main(enrich(server))
+    capsys.readouterr()
+    (shop / "shop.py").write_text(SOURCE)  # e.g. a fresh checkout sharing the CI cache
+    with FakeLLM([]) as server:
+        assert main(enrich(server)) == 1
+    assert server.requests == []
+    result = functions(capsys)
+    assert result["place"]["llm"] == "cache" and result["place"]["cost_usd"] == 0
+    assert '_tel.attr("carrier.name"' in (shop / "shop.py").read_text()
+
+
+def test_budget_is_enforced_before_any_call(shop: Path, capsys) -> None:
+    with FakeLLM([PLACE, SHIP]) as server:
+        assert main(enrich(server, "--budget", "0.00001")) == 1
+    assert server.requests == [], "no call may start once it could exceed the budget"
+    result = functions(capsys)
+    assert {f["llm"] for f in result.values()} == {"over-budget"}
+    assert (shop / "shop.py").read_text().count("@_tel.span") == 2, "templates still apply, offline and free"
+
+
+def test_budget_reached_mid_run(shop: Path, capsys) -> None:
+    """The first answer is long (and refused); its real cost leaves no room for the next call's estimate."""
+    verbose = PLACE + "# " + "word " * 5000 + "\n"
+    with FakeLLM([verbose, PLACE, SHIP]) as server:
+        main(enrich(server, "--budget", "0.06"))
+    assert len(server.requests) == 1
+    result = functions(capsys)
+    assert result["place"]["llm"] == "over-budget" and result["place"]["cost_usd"] > 0.04
+    assert result["ship"]["llm"] == "over-budget"
+    assert "budget $0.0600: spent $0.05" in result["ship"]["reason"]
