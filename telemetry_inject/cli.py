@@ -34,14 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", type=Path, metavar="DIR", help="write an instrumented copy under DIR")
     _diff_options(run)
     run.add_argument("--no-cache", action="store_true", help="neither read nor write .telemetry_cache")
-    llm = run.add_argument_group("LLM enrichment (span attributes; needs the llm extra)")
-    llm.add_argument("--llm", choices=("off", "enrich"), default="off", help="off (default): templates only, no network")
-    llm.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
-    llm.add_argument("--model", help="model, or a comma-separated list to rotate (default LLM_MODEL)")
-    llm.add_argument("--base-url", help="OpenAI-compatible server (default LLM_BASE_URL)")
-    llm.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
-    llm.add_argument("--budget", type=float, metavar="USD", help="hard cap, checked before each call")
-    llm.add_argument("--max-retries", type=int, default=3, help="retries after a refused answer (default 3)")
+    run.add_argument("--llm", choices=("off", "enrich"), default="off", help="off (default): templates only, no network")
+    _llm_options(run)
+    run.add_argument("--budget", type=float, metavar="USD", help="hard cap, checked before each LLM call")
+    run.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown cost report")
+    run.add_argument("--report-json", type=Path, metavar="FILE", help="write a JSON cost report")
+    budget = command("budget", "Estimate what --llm enrich would cost for these files or this diff, calling no model.")
+    _diff_options(budget)
+    _llm_options(budget)
+    budget.add_argument("--max-usd", type=float, metavar="USD", help="exit 1 when the estimate is over this")
     strip = command("strip", "Remove exactly what telemetry-inject added.")
     strip.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would be removed")
     strip.add_argument("--remove-runtime", action="store_true", help="also delete the runtime files the tool wrote")
@@ -62,6 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     view.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def _llm_options(sub: argparse.ArgumentParser) -> None:
+    llm = sub.add_argument_group("LLM (span attributes; needs the llm extra)")
+    llm.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
+    llm.add_argument("--model", help="model, or a comma-separated list to rotate (default LLM_MODEL)")
+    llm.add_argument("--base-url", help="OpenAI-compatible server (default LLM_BASE_URL)")
+    llm.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
+    llm.add_argument("--max-retries", type=int, default=3, help="retries after a refused answer (default 3)")
 
 
 def _diff_options(sub: argparse.ArgumentParser) -> None:
@@ -117,6 +127,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     from telemetry_inject.engine import files, run
 
     paths = files.discover(args.paths, settings)
+    if args.command == "budget":
+        from telemetry_inject.engine.cache import Cache
+        from telemetry_inject.llm.budget import estimate, write_estimate
+
+        session = _llm_session(args, require_key=False)
+        result = estimate(paths, settings, session, _diff_scope(args, settings.root), Cache(settings.root))
+        return write_estimate(result, session, args.max_usd, sys.stdout, args.format)
     if args.command == "status":
         rows = _with_progress(paths, partial(run.coverage_file, settings=settings), args)
         report.write_status(rows, sys.stdout, sys.stderr, args.format)
@@ -140,6 +157,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     )
     results = _with_progress(paths, partial(run.run_file, settings=settings, mode=mode), args)
     report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
+    if args.report or args.report_json:
+        from telemetry_inject.llm.costreport import cost_report, write_markdown
+
+        data = cost_report(results, session)
+        if args.report_json:
+            import json
+
+            args.report_json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        if args.report:
+            args.report.write_text(write_markdown(data), encoding="utf-8")
     if session is not None and args.format == "text":
         limit = f" of ${session.budget.limit:.4f}" if session.budget.limit is not None else ""
         unpriced = " (some models unpriced, counted as $0)" if session.unpriced else ""
@@ -147,16 +174,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
 
 
-def _llm_session(args: argparse.Namespace):
+def _llm_session(args: argparse.Namespace, require_key: bool = True):
     from telemetry_inject.llm import providers
     from telemetry_inject.llm.enrich import LLMSession
 
-    if args.budget is not None and args.budget < 0:
+    if getattr(args, "budget", None) is not None and args.budget < 0:
         raise UserError(f"--budget must be 0 or more, got {args.budget}")
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
-    provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env")
-    return LLMSession(provider, args.budget, args.max_retries)
+    provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env", require_key=require_key)
+    return LLMSession(provider, getattr(args, "budget", None), args.max_retries)
 
 
 def _diff_scope(args: argparse.Namespace, root: Path):

@@ -125,3 +125,26 @@ def test_budget_reached_mid_run(shop: Path, capsys) -> None:
     assert result["place"]["llm"] == "over-budget" and result["place"]["cost_usd"] > 0.04
     assert result["ship"]["llm"] == "over-budget"
     assert "budget $0.0600: spent $0.05" in result["ship"]["reason"]
+
+
+def test_reports_and_budget_estimate(shop: Path, capsys, tmp_path_factory) -> None:
+    reports = tmp_path_factory.mktemp("reports")
+    assert main(["budget", "--format", "json", "--provider", "openai", "--model", "gpt-4o", "shop.py"]) == 0, "no key needed to estimate"
+    before = json.loads(capsys.readouterr().out)
+    assert before["functions"] == 2 and before["cached"] == 0 and before["estimated_cost_usd"] > 0
+    assert main(["budget", "--provider", "openai", "--model", "gpt-4o", "--max-usd", "0.0001", "shop.py"]) == 1
+    assert "OVER" in capsys.readouterr().out
+    with FakeLLM([PLACE, SHIP]) as server:
+        main(enrich(server, "--report-json", str(reports / "r.json"), "--report", str(reports / "r.md"), "--budget", "1"))
+    capsys.readouterr()
+    data = json.loads((reports / "r.json").read_text())
+    assert {k for k in data} >= {"total_cost_usd", "input_tokens", "output_tokens", "calls", "budget_usd", "budget_exceeded", "functions"}
+    assert data["calls"] == 2 and data["budget_usd"] == 1 and data["budget_exceeded"] is False
+    assert data["total_cost_usd"] == pytest.approx(sum(f["cost_usd"] for f in data["functions"]))
+    assert {(f["function"], f["source"], f["status"], f["language"]) for f in data["functions"]} == {
+        ("place", "llm", "instrumented", "python"), ("ship", "llm", "instrumented", "python")}
+    assert "| `shop.py` | `place` | llm | instrumented |" in (reports / "r.md").read_text()
+    (shop / "shop.py").write_text(SOURCE)
+    assert main(["budget", "--format", "json", "--provider", "openai", "--model", "gpt-4o", "shop.py"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert after["cached"] == 2 and after["estimated_cost_usd"] == 0, "cache-aware"

@@ -45,6 +45,12 @@ class LLMSession:
         self.unpriced = False
         self.system = _RULES + "\n\n" + "\n\n".join(_lessons())
 
+    def estimate(self, function_text: bytes) -> float:
+        """A pessimistic price for one attempt at this function (no call is made)."""
+        user_chars = len(function_text) + 16
+        model = self.provider.models[0]
+        return pessimistic_estimate(self.provider.provider, model, (len(self.system) + user_chars) // 3 + 16, self.max_output_tokens)
+
     def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "") -> Enrichment:
         if cache_get and key:
             hit = cache_get(key)

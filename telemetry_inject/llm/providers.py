@@ -50,6 +50,7 @@ def resolve(
     api_key: str | None = None,
     env: Mapping[str, str] | None = None,
     dotenv: Path | None = None,
+    require_key: bool = True,  # `budget` prices a diff without calling anyone
 ) -> ProviderSettings:
     """Flags, then the environment (and a ``.env`` file, which never overrides it), then auto-detection."""
     values = dict(_dotenv(dotenv)) if dotenv is not None and dotenv.is_file() else {}
@@ -66,7 +67,7 @@ def resolve(
         api_key = api_key or values.get("OPENAI_API_KEY") or "ollama"  # local servers ignore it; the SDK wants one
     else:
         api_key = api_key or values.get("ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY")
-        if not api_key:
+        if not api_key and require_key:
             name = "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
             raise UserError(f"no API key for {provider}: set {name} (or pass --api-key)")
     try:
