@@ -72,6 +72,7 @@ def _llm_options(sub: argparse.ArgumentParser) -> None:
     llm.add_argument("--base-url", help="OpenAI-compatible server (default LLM_BASE_URL)")
     llm.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
     llm.add_argument("--max-retries", type=int, default=3, help="retries after a refused answer (default 3)")
+    llm.add_argument("--reflection-threshold", type=int, default=2, help="refusals before a reflection call guides the next attempts (default 2)")
 
 
 def _diff_options(sub: argparse.ArgumentParser) -> None:
@@ -183,7 +184,7 @@ def _llm_session(args: argparse.Namespace, require_key: bool = True):
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env", require_key=require_key)
-    return LLMSession(provider, getattr(args, "budget", None), args.max_retries)
+    return LLMSession(provider, getattr(args, "budget", None), args.max_retries, reflection_threshold=args.reflection_threshold)
 
 
 def _diff_scope(args: argparse.Namespace, root: Path):

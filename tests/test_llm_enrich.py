@@ -85,7 +85,7 @@ def test_refused_answer_is_retried_with_the_reason(shop: Path, capsys) -> None:
 def test_a_function_that_keeps_failing_keeps_only_its_span(shop: Path, capsys) -> None:
     sneaky = PLACE.replace("lambda: order.id", "lambda: order.delete()")
     with FakeLLM([sneaky] * 3 + [SHIP]) as server:
-        main(enrich(server, "--max-retries", "2"))
+        main(enrich(server, "--max-retries", "2", "--reflection-threshold", "99"))
     place = functions(capsys)["place"]
     assert place["llm"] == "refused" and "only call allowed" in place["reason"]
     text = (shop / "shop.py").read_text()
@@ -148,3 +148,16 @@ def test_reports_and_budget_estimate(shop: Path, capsys, tmp_path_factory) -> No
     assert main(["budget", "--format", "json", "--provider", "openai", "--model", "gpt-4o", "shop.py"]) == 0
     after = json.loads(capsys.readouterr().out)
     assert after["cached"] == 2 and after["estimated_cost_usd"] == 0, "cache-aware"
+
+
+def test_reflection_after_repeated_refusals_guides_the_next_attempt(shop: Path, capsys) -> None:
+    wrong = PLACE.replace("    total = order.total", "    total = order.total  # reformatted")
+    script = [wrong, wrong, "- Copy every line exactly; do not add comments.", PLACE, SHIP]
+    with FakeLLM(script) as server:
+        main(enrich(server, "--reflection-threshold", "2"))
+    assert functions(capsys)["place"]["llm"] == "llm"
+    assert len(server.requests) == 5
+    reflection = server.requests[2]["body"]["messages"]
+    assert "refused by a strict verifier" in reflection[0]["content"]
+    assert "attempt 1: line 2 of the function was changed" in reflection[1]["content"]
+    assert "Guidance from reviewing the refused attempts:\n- Copy every line exactly" in server.requests[3]["body"]["messages"][1]["content"]

@@ -23,6 +23,11 @@ Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
 Answer with the function only."""
 
 
+_REFLECT = """Attempts to add span attributes to the function below were refused by a strict verifier.
+In at most five short bullet points, say what keeps going wrong and exactly how to avoid it.
+Do not write code."""
+
+
 class Enrichment(NamedTuple):
     status: str  # llm | cache | refused | over-budget | error
     insertions: tuple[tuple[int, bytes], ...]
@@ -36,8 +41,16 @@ class Enrichment(NamedTuple):
 class LLMSession:
     """What one run shares across functions: the provider, the budget, the cache and the totals."""
 
-    def __init__(self, provider: ProviderSettings, budget_usd: float | None, max_retries: int = 3, max_output_tokens: int = 2048) -> None:
+    def __init__(
+        self,
+        provider: ProviderSettings,
+        budget_usd: float | None,
+        max_retries: int = 3,
+        max_output_tokens: int = 2048,
+        reflection_threshold: int = 2,
+    ) -> None:
         self.provider = provider
+        self.reflection_threshold = reflection_threshold
         self.budget = Budget(budget_usd)
         self.max_retries = max_retries
         self.max_output_tokens = max_output_tokens
@@ -58,37 +71,51 @@ class LLMSession:
                 verdict = verify_python_enrichment(function_text, hit[0].decode("utf-8", "replace"))
                 if verdict.accepted:  # a shared cache is no way around I9
                     return Enrichment("cache", verdict.insertions, "")
-        feedback = ""
-        spent_in = spent_out = 0
-        cost = 0.0
-        calls = 0
+        spent = [0, 0, 0.0, 0]  # input tokens, output tokens, USD, calls for this function
+        code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
+        feedback = guidance = ""
+        reasons: list[str] = []
         for attempt in range(self.max_retries + 1):
+            if len(reasons) >= self.reflection_threshold and not guidance:
+                # What keeps going wrong, summarised once, joins every later attempt.
+                summary = "\n".join(f"- attempt {i}: {r}" for i, r in enumerate(reasons, 1))
+                reflection = self._call(self.provider.models[0], _REFLECT, f"{code}\n\nRefusals so far:\n{summary}", 300, spent)
+                if isinstance(reflection, Enrichment):
+                    return reflection
+                guidance = "\n\nGuidance from reviewing the refused attempts:\n" + reflection.strip()
             model = self.provider.models[(self.calls + attempt) % len(self.provider.models)]
-            user = "```python\n" + function_text.decode("utf-8", "replace") + "```" + feedback
-            estimate = pessimistic_estimate(self.provider.provider, model, (len(self.system) + len(user)) // 3 + 16, self.max_output_tokens)
-            try:
-                self.budget.check(estimate)
-            except BudgetExceeded as exc:
-                return Enrichment("over-budget", (), str(exc), spent_in, spent_out, cost, calls)
-            try:
-                reply = complete(self.provider, model, self.system, user, self.max_output_tokens)
-            except ProviderError as exc:
-                return Enrichment("error", (), str(exc), spent_in, spent_out, cost, calls)
-            calls += 1
-            self.calls += 1
-            priced = price(self.provider.provider, model, reply.input_tokens, reply.output_tokens)
-            self.unpriced |= not priced.priced
-            self.budget.record(priced)
-            spent_in += reply.input_tokens
-            spent_out += reply.output_tokens
-            cost += priced.usd
-            verdict = verify_python_enrichment(function_text, reply.text)
+            answer = self._call(model, self.system, code + guidance + feedback, self.max_output_tokens, spent)
+            if isinstance(answer, Enrichment):
+                return answer
+            verdict = verify_python_enrichment(function_text, answer)
             if verdict.accepted:
                 if cache_put and key:
                     cache_put(key, verdict.function)
-                return Enrichment("llm", verdict.insertions, "", spent_in, spent_out, cost, calls)
+                return Enrichment("llm", verdict.insertions, "", *spent)
+            reasons.append(verdict.reason)
             feedback = f"\n\nYour previous answer was refused: {verdict.reason}. Return the function again, following the rules."
-        return Enrichment("refused", (), verdict.reason, spent_in, spent_out, cost, calls)
+        return Enrichment("refused", (), reasons[-1], *spent)
+
+    def _call(self, model: str, system: str, user: str, max_tokens: int, spent: list) -> str | Enrichment:
+        """One budgeted, priced call: the answer's text, or the Enrichment that ends this function."""
+        estimate = pessimistic_estimate(self.provider.provider, model, (len(system) + len(user)) // 3 + 16, max_tokens)
+        try:
+            self.budget.check(estimate)
+        except BudgetExceeded as exc:
+            return Enrichment("over-budget", (), str(exc), *spent)
+        try:
+            reply = complete(self.provider, model, system, user, max_tokens)
+        except ProviderError as exc:
+            return Enrichment("error", (), str(exc), *spent)
+        priced = price(self.provider.provider, model, reply.input_tokens, reply.output_tokens)
+        self.unpriced |= not priced.priced
+        self.budget.record(priced)
+        self.calls += 1
+        spent[0] += reply.input_tokens
+        spent[1] += reply.output_tokens
+        spent[2] += priced.usd
+        spent[3] += 1
+        return reply.text
 
 
 def _lessons() -> list[str]:
