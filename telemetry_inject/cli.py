@@ -132,7 +132,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from telemetry_inject.engine.cache import Cache
         from telemetry_inject.llm.budget import estimate, write_estimate
 
-        session = _llm_session(args, require_key=False)
+        session = _llm_session(args, settings, require_key=False)
         result = estimate(paths, settings, session, _diff_scope(args, settings.root), Cache(settings.root))
         return write_estimate(result, session, args.max_usd, sys.stdout, args.format)
     if args.command == "status":
@@ -150,7 +150,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.head and not args.base:
         raise UserError("--head needs --base")
     scope = _diff_scope(args, settings.root)
-    session = _llm_session(args) if args.llm == "enrich" else None
+    session = _llm_session(args, settings) if args.llm == "enrich" else None
     if session is not None:
         args.jobs = 1  # one budget, one session: calls are made from this process
     mode = run.WriteMode(
@@ -175,7 +175,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
 
 
-def _llm_session(args: argparse.Namespace, require_key: bool = True):
+def _llm_session(args: argparse.Namespace, settings, require_key: bool = True):
     from telemetry_inject.llm import providers
     from telemetry_inject.llm.enrich import LLMSession
 
@@ -184,7 +184,8 @@ def _llm_session(args: argparse.Namespace, require_key: bool = True):
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env", require_key=require_key)
-    return LLMSession(provider, getattr(args, "budget", None), args.max_retries, reflection_threshold=args.reflection_threshold)
+    lessons = settings.root / settings.lessons_dir if settings.lessons_dir else None
+    return LLMSession(provider, getattr(args, "budget", None), args.max_retries, reflection_threshold=args.reflection_threshold, project_lessons=lessons)
 
 
 def _diff_scope(args: argparse.Namespace, root: Path):

@@ -161,3 +161,12 @@ def test_reflection_after_repeated_refusals_guides_the_next_attempt(shop: Path, 
     assert "refused by a strict verifier" in reflection[0]["content"]
     assert "attempt 1: line 2 of the function was changed" in reflection[1]["content"]
     assert "Guidance from reviewing the refused attempts:\n- Copy every line exactly" in server.requests[3]["body"]["messages"][1]["content"]
+
+
+def test_project_lessons_from_config_join_the_prompt(shop: Path, capsys) -> None:
+    (shop / "team-lessons/python").mkdir(parents=True)
+    (shop / "team-lessons/python/ids.md").write_text("# Our ids\n\nRecord `tenant.id` whenever a tenant is in scope.\n")
+    (shop / ".telemetry-inject.toml").write_text('lessons-dir = "team-lessons"\n')
+    with FakeLLM([PLACE, SHIP]) as server:
+        main(enrich(server))
+    assert "Record `tenant.id` whenever a tenant is in scope." in server.requests[0]["body"]["messages"][0]["content"]

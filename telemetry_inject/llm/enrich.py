@@ -7,6 +7,7 @@ call against a pessimistic estimate (whole prompt + every allowed output token).
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 from telemetry_inject.llm.cost import Budget, BudgetExceeded, pessimistic_estimate, price
@@ -48,6 +49,7 @@ class LLMSession:
         max_retries: int = 3,
         max_output_tokens: int = 2048,
         reflection_threshold: int = 2,
+        project_lessons: Path | None = None,
     ) -> None:
         self.provider = provider
         self.reflection_threshold = reflection_threshold
@@ -56,7 +58,8 @@ class LLMSession:
         self.max_output_tokens = max_output_tokens
         self.calls = 0
         self.unpriced = False
-        self.system = _RULES + "\n\n" + "\n\n".join(_lessons())
+        lessons = _lessons_in(project_lessons / "python") if project_lessons else []
+        self.system = _RULES + "\n\n" + "\n\n".join(_lessons() + lessons[:_MAX_PROJECT_LESSONS])
 
     def estimate(self, function_text: bytes) -> float:
         """A pessimistic price for one attempt at this function (no call is made)."""
@@ -116,6 +119,16 @@ class LLMSession:
         spent[2] += priced.usd
         spent[3] += 1
         return reply.text
+
+
+_MAX_PROJECT_LESSONS = 8
+
+
+def _lessons_in(folder: Path) -> list[str]:
+    """The project's own lessons (config `lessons-dir`), in name order."""
+    if not folder.is_dir():
+        return []
+    return [path.read_text(encoding="utf-8").strip() for path in sorted(folder.glob("*.md"))]
 
 
 def _lessons() -> list[str]:
