@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     check_api.add_argument("--model", help="model name (default LLM_MODEL; the first of a comma-separated list)")
     check_api.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (default LLM_BASE_URL)")
     check_api.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
+    models = commands.add_parser("list-models", help="The models the provider offers, with prices where known.")
+    models.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
+    models.add_argument("--base-url")
+    models.add_argument("--api-key")
+    models.add_argument("--format", choices=("text", "json"), default="text")
     view = commands.add_parser("view", help="Show the call tree and hottest functions of a JSON Lines telemetry file.")
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     view.add_argument("--format", choices=("text", "json"), default="text")
@@ -113,6 +118,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return view(args.file, sys.stdout, args.format)
     if args.command == "check-api":
         return _check_api(args)
+    if args.command == "list-models":
+        return _list_models(args)
     from telemetry_inject.config import find_root, load_settings
 
     settings = load_settings(find_root(Path.cwd()))
@@ -216,6 +223,32 @@ def _check_api(args: argparse.Namespace) -> int:
     where = f" at {settings.base_url}" if settings.base_url else ""
     print(f"{settings.provider} {model}{where}: answered {reply.text.strip()[:40]!r} in {reply.seconds * 1000:.0f} ms "
           f"({reply.input_tokens} input + {reply.output_tokens} output tokens)")
+    return 0
+
+
+def _list_models(args: argparse.Namespace) -> int:
+    from telemetry_inject.llm import providers
+    from telemetry_inject.llm.cost import price
+
+    settings = providers.resolve(args.provider, "-", args.base_url, args.api_key, dotenv=Path.cwd() / ".env")
+    try:
+        names = providers.list_models(settings)
+    except providers.ProviderError as exc:
+        print(f"telemetry-inject: list-models failed: {exc}", file=sys.stderr)
+        return 1
+    rows = []
+    for name in names:
+        per_in, per_out = price(settings.provider, name, 1_000_000, 0), price(settings.provider, name, 0, 1_000_000)
+        rows.append({"model": name, "input_per_mtok": per_in.usd if per_in.priced else None, "output_per_mtok": per_out.usd if per_out.priced else None})
+    if args.format == "json":
+        import json
+
+        print(json.dumps({"provider": settings.provider, "models": rows}))
+        return 0
+    for row in rows:
+        known = row["input_per_mtok"] is not None
+        cost = f"${row['input_per_mtok']:.2f} in / ${row['output_per_mtok']:.2f} out per 1M tokens" if known else "price unknown"
+        print(f"{row['model']}: {cost}")
     return 0
 
 

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeLLM:
     def __init__(self, script: list) -> None:
         self.script = list(script)
+        self.models = ["gpt-4o", "claude-sonnet-4-5", "my-local-model"]
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         server = self
@@ -22,6 +23,21 @@ class FakeLLM:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
+
+            def do_GET(self) -> None:
+                with server.lock:
+                    server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": None})
+                if self.path.startswith("/v1/models") and "anthropic-version" in {k.lower() for k in self.headers}:
+                    payload = {"data": [{"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"} for m in server.models],
+                               "has_more": False, "first_id": server.models[0], "last_id": server.models[-1]}
+                else:
+                    payload = {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in server.models]}
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")

@@ -97,3 +97,18 @@ def test_check_api_command(tmp_path, chdir, monkeypatch, capsys) -> None:
     captured = capsys.readouterr()
     assert "check-api failed: openai m: HTTP 401 (AuthenticationError)" in captured.err
     assert KEY not in captured.err + captured.out
+
+
+@pytest.mark.parametrize(("provider", "suffix"), [("openai", "/v1"), ("anthropic", ""), ("ollama", "/v1")])
+def test_list_models_with_prices(provider: str, suffix: str, tmp_path, chdir, capsys) -> None:
+    chdir(tmp_path)
+    with FakeLLM([]) as server:
+        assert main(["list-models", "--provider", provider, "--base-url", server.url + suffix, "--api-key", KEY, "--format", "json"]) == 0
+    data = __import__("json").loads(capsys.readouterr().out)
+    rows = {row["model"]: row for row in data["models"]}
+    assert set(rows) == {"gpt-4o", "claude-sonnet-4-5", "my-local-model"}
+    assert rows["my-local-model"]["input_per_mtok"] is None or provider == "ollama"
+    if provider == "openai":
+        assert rows["gpt-4o"]["input_per_mtok"] > 0 and rows["gpt-4o"]["output_per_mtok"] > rows["gpt-4o"]["input_per_mtok"]
+    if provider == "ollama":
+        assert rows["gpt-4o"]["input_per_mtok"] == 0, "local models cost nothing"

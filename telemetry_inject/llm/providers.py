@@ -134,6 +134,24 @@ def _anthropic(settings: ProviderSettings, model: str, system: str, user: str, m
     return text, response.usage.input_tokens, response.usage.output_tokens
 
 
+def list_models(settings: ProviderSettings) -> list[str]:
+    """The models the provider offers (its own models endpoint)."""
+    try:
+        if settings.provider == "anthropic":
+            import anthropic
+
+            client = anthropic.Anthropic(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
+        else:
+            import openai
+
+            client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
+        return sorted(model.id for model in client.models.list())
+    except ImportError:
+        raise UserError("the LLM path needs the llm extra: pip install 'telemetry-inject[llm]'") from None
+    except Exception as exc:  # noqa: BLE001 - rebuilt without the key
+        raise ProviderError(_scrub(f"{settings.provider}: listing models: {_describe(exc)}", settings.api_key)) from None
+
+
 def _describe(exc: Exception) -> str:
     status = getattr(exc, "status_code", None)
     kind = type(exc).__name__
