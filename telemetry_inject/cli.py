@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     check_api.add_argument("--model", help="model name (default LLM_MODEL; the first of a comma-separated list)")
     check_api.add_argument("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (default LLM_BASE_URL)")
     check_api.add_argument("--api-key", help="default ANTHROPIC_API_KEY / OPENAI_API_KEY")
+    configure = commands.add_parser("configure", help="Write LLM settings to .env (asks for what the flags don't give, on a terminal).")
+    configure.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
+    configure.add_argument("--model")
+    configure.add_argument("--base-url")
+    configure.add_argument("--api-key")
+    configure.add_argument("--env-file", type=Path, default=Path(".env"))
+    configure.add_argument("--ask", action=argparse.BooleanOptionalAction, default=None, help="prompt for missing values (default: on a terminal)")
     models = commands.add_parser("list-models", help="The models the provider offers, with prices where known.")
     models.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
     models.add_argument("--base-url")
@@ -120,6 +127,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check_api(args)
     if args.command == "list-models":
         return _list_models(args)
+    if args.command == "configure":
+        from telemetry_inject.llm.configure import configure
+
+        ask = sys.stdin.isatty() if args.ask is None else args.ask
+        return configure(args.env_file, args.provider, args.model, args.base_url, args.api_key, ask, sys.stdout)
     from telemetry_inject.config import find_root, load_settings
 
     settings = load_settings(find_root(Path.cwd()))

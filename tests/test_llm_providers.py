@@ -112,3 +112,28 @@ def test_list_models_with_prices(provider: str, suffix: str, tmp_path, chdir, ca
         assert rows["gpt-4o"]["input_per_mtok"] > 0 and rows["gpt-4o"]["output_per_mtok"] > rows["gpt-4o"]["input_per_mtok"]
     if provider == "ollama":
         assert rows["gpt-4o"]["input_per_mtok"] == 0, "local models cost nothing"
+
+
+def test_configure_writes_dotenv_that_resolve_reads(tmp_path, chdir, capsys, git_repo) -> None:
+    chdir(git_repo)
+    (git_repo / ".env").write_text("OTHER=kept\nLLM_MODEL=old\n")
+    assert main(["configure", "--no-ask", "--provider", "anthropic", "--model", "claude-sonnet-4-5", "--api-key", KEY]) == 0
+    out = capsys.readouterr().out
+    assert KEY not in out and "key not shown" in out and "not git-ignored" in out
+    env_file = git_repo / ".env"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "OTHER=kept" in env_file.read_text() and "LLM_MODEL=old" not in env_file.read_text()
+    settings = resolve(env={}, dotenv=env_file)
+    assert (settings.provider, settings.models, settings.api_key) == ("anthropic", ("claude-sonnet-4-5",), KEY)
+
+
+def test_configure_asks_for_missing_values(git_repo, monkeypatch, capsys) -> None:
+    import subprocess
+    import sys
+
+    (git_repo / ".gitignore").write_text(".env\n")
+    proc = subprocess.run([sys.executable, "-m", "telemetry_inject", "configure", "--ask"], cwd=git_repo,
+                          input="ollama\nllama3\n\n", capture_output=True, text=True, check=True)
+    assert "not git-ignored" not in proc.stdout
+    settings = resolve(env={}, dotenv=git_repo / ".env")
+    assert (settings.provider, settings.models, settings.base_url) == ("ollama", ("llama3",), "http://localhost:11434/v1")
