@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--llm", choices=("off", "enrich"), default="off", help="off (default): templates only, no network")
     _llm_options(run)
     run.add_argument("--budget", type=float, metavar="USD", help="hard cap, checked before each LLM call")
+    run.add_argument("--max-parallel", type=int, default=12, help="LLM calls in flight at most (default 12)")
+    run.add_argument("--no-parallel", action="store_true", help="one LLM call at a time")
     run.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown cost report")
     run.add_argument("--report-json", type=Path, metavar="FILE", help="write a JSON cost report")
     budget = command("budget", "Estimate what --llm enrich would cost for these files or this diff, calling no model.")
@@ -175,6 +177,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     mode = run.WriteMode(
         write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output, scope=scope, use_cache=not args.no_cache, llm=session
     )
+    if session is not None:
+        if args.max_parallel < 1:
+            raise UserError(f"--max-parallel must be at least 1, got {args.max_parallel}")
+        session.max_parallel = 1 if args.no_parallel else args.max_parallel
+        run.prefetch_enrichments(paths, settings, mode)
     results = _with_progress(paths, partial(run.run_file, settings=settings, mode=mode), args)
     report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
     if args.report or args.report_json:

@@ -16,6 +16,9 @@ class FakeLLM:
     def __init__(self, script: list) -> None:
         self.script = list(script)
         self.models = ["gpt-4o", "claude-sonnet-4-5", "my-local-model"]
+        self.delay = 0.0  # seconds each answer takes, to observe calls in flight
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         server = self
@@ -43,7 +46,12 @@ class FakeLLM:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 with server.lock:
                     server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-                    step = server.script.pop(0) if server.script else "OK"
+                    step = server.script.pop(0) if server.script else server.default(body)
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                time.sleep(server.delay)
+                with server.lock:
+                    server.in_flight -= 1
                 if isinstance(step, tuple) and step[0] == "sleep":
                     time.sleep(step[1])
                     step = "late"
@@ -65,6 +73,11 @@ class FakeLLM:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def default(self, body: dict) -> str:
+        """With the script used up: echo the function back (a refused, empty enrichment)."""
+        content = body.get("messages", [{}])[-1].get("content", "") if body.get("messages") else ""
+        return content.split("```python\n", 1)[-1].split("```", 1)[0] if "```python" in content else "OK"
 
     @property
     def url(self) -> str:

@@ -27,12 +27,21 @@ def test_config_table_overrides_the_snapshot() -> None:
 def test_budget_is_checked_before_the_call() -> None:
     budget = Budget(0.01)
     budget.check(0.004)
-    budget.record(Cost(0.004, True))
+    budget.record(Cost(0.004, True), reserved_usd=0.004)
     budget.check(0.006)
-    budget.record(Cost(0.006, True))
+    budget.record(Cost(0.006, True), reserved_usd=0.006)
     with pytest.raises(BudgetExceeded, match=r"budget \$0.0100: spent \$0.0100"):
         budget.check(0.0001)
     Budget(None).check(1e9)  # no --budget: no cap
+
+
+def test_calls_in_flight_hold_their_reservation() -> None:
+    budget = Budget(0.01)
+    budget.check(0.006)  # a call starts
+    with pytest.raises(BudgetExceeded, match=r"\+ \$0.0060 in flight"):
+        budget.check(0.006)  # a second one could overspend if both used their estimate
+    budget.record(Cost(0.001, True), reserved_usd=0.006)  # the first one finished cheaper
+    budget.check(0.006)
 
 
 def test_pessimistic_estimate_counts_every_allowed_output_token() -> None:

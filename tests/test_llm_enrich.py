@@ -43,8 +43,10 @@ def shop(git_repo: Path, chdir, monkeypatch) -> Path:
 
 
 def enrich(server: FakeLLM, *extra: str) -> list[str]:
+    """Scripted answers come in order, so calls are made one at a time unless a test asks otherwise."""
+    order = () if {"--max-parallel", "--no-parallel"} & set(extra) else ("--no-parallel",)
     return ["run", "--format", "json", "--llm", "enrich", "--provider", "openai", "--model", "gpt-4o",
-            "--base-url", f"{server.url}/v1", "--api-key", "sk-test", *extra, "shop.py"]
+            "--base-url", f"{server.url}/v1", "--api-key", "sk-test", *order, *extra, "shop.py"]
 
 
 def functions(capsys) -> dict:
@@ -170,3 +172,24 @@ def test_project_lessons_from_config_join_the_prompt(shop: Path, capsys) -> None
     with FakeLLM([PLACE, SHIP]) as server:
         main(enrich(server))
     assert "Record `tenant.id` whenever a tenant is in scope." in server.requests[0]["body"]["messages"][0]["content"]
+
+
+def many_functions(n: int) -> str:
+    return "\n\n".join(f"def f{i}(order):\n    return order.n + {i}\n" for i in range(n))
+
+
+def enriched(i: int) -> str:
+    return f'def f{i}(order):\n    _tel.attr("order.n", lambda: order.n)\n    return order.n + {i}\n'
+
+
+@pytest.mark.parametrize(("flags", "limit"), [(("--max-parallel", "3"), 3), (("--no-parallel",), 1)])
+def test_calls_in_flight_never_exceed_the_limit(shop: Path, capsys, flags, limit) -> None:
+    (shop / "shop.py").write_text(many_functions(8))
+    with FakeLLM([]) as server:
+        server.delay = 0.15
+        server.default = lambda body: enriched(int(body["messages"][1]["content"].split("def f", 1)[1].split("(", 1)[0]))
+        main(enrich(server, *flags))
+    assert server.max_in_flight == limit, "observed by the server"
+    assert len(server.requests) == 8
+    assert {f["llm"] for f in functions(capsys).values()} == {"llm"}
+    assert (shop / "shop.py").read_text().count('_tel.attr("order.n"') == 8

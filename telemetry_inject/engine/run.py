@@ -92,16 +92,41 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
 
 def _enrich(raw: bytes, language, selected, settings: Settings, session, cache: Cache | None) -> dict:
     """Ask the LLM (or the cache) for each function about to be instrumented; only verified answers come back."""
+    put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
+    return {
+        identity: session.enrich(text, cache.get_function if cache else None, put, enrichment_key(text, language, settings, session))
+        for identity, text in candidates(raw, language, selected)
+    }
+
+
+def enrichment_key(text: bytes, language, settings: Settings, session) -> str:
     from telemetry_inject.engine.cache import function_key
     from telemetry_inject.llm.enrich import PROMPT_VERSION
 
-    model = "enrich:" + PROMPT_VERSION + ":" + ",".join(session.provider.models)
-    results = {}
-    for identity, text in candidates(raw, language, selected):
-        key = function_key(text, language.name, settings.level, model)
-        put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
-        results[identity] = session.enrich(text, cache.get_function if cache else None, put, key)
-    return results
+    return function_key(text, language.name, settings.level, "enrich:" + PROMPT_VERSION + ":" + ",".join(session.provider.models))
+
+
+def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode) -> None:
+    """Every function the run will enrich, asked for up front so calls overlap (``--max-parallel``)."""
+    jobs = []
+    for path in paths:
+        language = language_for(path)
+        selected = None
+        if mode.scope is not None:
+            touched = mode.scope.for_path(path)
+            if touched is None:
+                continue
+            selected = touched.touches
+        raw = _read(path, settings)
+        if language is None or not isinstance(raw, bytes):
+            continue
+        try:
+            jobs += [(enrichment_key(text, language, settings, mode.llm), text) for _, text in candidates(raw, language, selected)]
+        except SourceError:
+            continue  # reported when the file itself is processed
+    cache = open_cache(settings.root) if mode.use_cache else None
+    put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
+    mode.llm.prefetch(jobs, cache.get_function if cache else None, put)
 
 
 def _with_enrichment(functions: tuple, enriched: dict) -> tuple:

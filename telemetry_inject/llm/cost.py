@@ -5,6 +5,7 @@ from the config's table when it has one, else reported as unpriced at 0.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -42,18 +43,31 @@ class BudgetExceeded(Exception):
 
 
 class Budget:
-    """A hard cap: a call is allowed only if its pessimistic estimate still fits."""
+    """A hard cap: a call starts only if its pessimistic estimate fits beside what was
+    spent and what calls in flight may still cost (thread-safe)."""
 
     def __init__(self, limit_usd: float | None) -> None:
         self.limit = limit_usd
         self.spent = 0.0
+        self.reserved = 0.0
+        self._lock = threading.Lock()
 
     def check(self, estimate_usd: float) -> None:
-        if self.limit is not None and self.spent + estimate_usd > self.limit:
-            raise BudgetExceeded(f"budget ${self.limit:.4f}: spent ${self.spent:.4f}, the next call may cost up to ${estimate_usd:.4f}")
+        """Reserve ``estimate_usd`` for a call about to start, or raise BudgetExceeded."""
+        with self._lock:
+            if self.limit is not None and self.spent + self.reserved + estimate_usd > self.limit:
+                raise BudgetExceeded(
+                    f"budget ${self.limit:.4f}: spent ${self.spent:.4f}"
+                    + (f" + ${self.reserved:.4f} in flight" if self.reserved else "")
+                    + f", the next call may cost up to ${estimate_usd:.4f}"
+                )
+            self.reserved += estimate_usd
 
-    def record(self, cost: Cost) -> None:
-        self.spent += cost.usd
+    def record(self, cost: Cost, reserved_usd: float = 0.0) -> None:
+        """A finished call: its real cost replaces its reservation."""
+        with self._lock:
+            self.reserved = max(0.0, self.reserved - reserved_usd)
+            self.spent += cost.usd
 
 
 def pessimistic_estimate(provider: str, model: str, prompt_tokens: int, max_output_tokens: int, table: Mapping[str, PriceOverride] | None = None) -> float:

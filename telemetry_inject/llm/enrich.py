@@ -6,6 +6,7 @@ call against a pessimistic estimate (whole prompt + every allowed output token).
 """
 from __future__ import annotations
 
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -58,6 +59,9 @@ class LLMSession:
         self.max_output_tokens = max_output_tokens
         self.calls = 0
         self.unpriced = False
+        self.max_parallel = 12
+        self._done: dict[str, Enrichment] = {}  # prefetched results by cache key
+        self._lock = threading.Lock()
         lessons = _lessons_in(project_lessons / "python") if project_lessons else []
         self.system = _RULES + "\n\n" + "\n\n".join(_lessons() + lessons[:_MAX_PROJECT_LESSONS])
 
@@ -67,13 +71,54 @@ class LLMSession:
         model = self.provider.models[0]
         return pessimistic_estimate(self.provider.provider, model, (len(self.system) + user_chars) // 3 + 16, self.max_output_tokens)
 
+    def prefetch(self, jobs: list[tuple[str, bytes]], cache_get=None, cache_put=None) -> None:
+        """Enrich many functions with at most ``max_parallel`` calls in flight.
+
+        Cache reads and writes stay on this thread (SQLite handles are per thread).
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        pending = {}
+        for key, text in jobs:
+            if key in self._done or key in pending:
+                continue
+            cached = self._from_cache(text, cache_get, key)
+            if cached is not None:
+                self._done[key] = cached
+            else:
+                pending[key] = text
+        if not pending:
+            return
+        with ThreadPoolExecutor(max(1, self.max_parallel)) as pool:
+            futures = {key: pool.submit(self._ask, text) for key, text in pending.items()}
+            for key, future in futures.items():
+                result, answer = future.result()
+                self._done[key] = result
+                if answer is not None and cache_put:
+                    cache_put(key, answer)
+
     def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "") -> Enrichment:
+        if key in self._done:
+            return self._done.pop(key)
+        cached = self._from_cache(function_text, cache_get, key)
+        if cached is not None:
+            return cached
+        result, answer = self._ask(function_text)
+        if answer is not None and cache_put and key:
+            cache_put(key, answer)
+        return result
+
+    def _from_cache(self, function_text: bytes, cache_get, key: str) -> Enrichment | None:
         if cache_get and key:
             hit = cache_get(key)
             if hit is not None:
                 verdict = verify_python_enrichment(function_text, hit[0].decode("utf-8", "replace"))
                 if verdict.accepted:  # a shared cache is no way around I9
                     return Enrichment("cache", verdict.insertions, "")
+        return None
+
+    def _ask(self, function_text: bytes) -> tuple[Enrichment, bytes | None]:
+        """Ask, verify, retry with the reason; (result, the verified function to cache or None). Thread-safe."""
         spent = [0, 0, 0.0, 0]  # input tokens, output tokens, USD, calls for this function
         code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
         feedback = guidance = ""
@@ -84,20 +129,18 @@ class LLMSession:
                 summary = "\n".join(f"- attempt {i}: {r}" for i, r in enumerate(reasons, 1))
                 reflection = self._call(self.provider.models[0], _REFLECT, f"{code}\n\nRefusals so far:\n{summary}", 300, spent)
                 if isinstance(reflection, Enrichment):
-                    return reflection
+                    return reflection, None
                 guidance = "\n\nGuidance from reviewing the refused attempts:\n" + reflection.strip()
-            model = self.provider.models[(self.calls + attempt) % len(self.provider.models)]
+            model = self.provider.models[(spent[3] + attempt) % len(self.provider.models)]
             answer = self._call(model, self.system, code + guidance + feedback, self.max_output_tokens, spent)
             if isinstance(answer, Enrichment):
-                return answer
+                return answer, None
             verdict = verify_python_enrichment(function_text, answer)
             if verdict.accepted:
-                if cache_put and key:
-                    cache_put(key, verdict.function)
-                return Enrichment("llm", verdict.insertions, "", *spent)
+                return Enrichment("llm", verdict.insertions, "", *spent), verdict.function
             reasons.append(verdict.reason)
             feedback = f"\n\nYour previous answer was refused: {verdict.reason}. Return the function again, following the rules."
-        return Enrichment("refused", (), reasons[-1], *spent)
+        return Enrichment("refused", (), reasons[-1], *spent), None
 
     def _call(self, model: str, system: str, user: str, max_tokens: int, spent: list) -> str | Enrichment:
         """One budgeted, priced call: the answer's text, or the Enrichment that ends this function."""
@@ -109,11 +152,13 @@ class LLMSession:
         try:
             reply = complete(self.provider, model, system, user, max_tokens)
         except ProviderError as exc:
+            self.budget.record(price(self.provider.provider, model, 0, 0), reserved_usd=estimate)
             return Enrichment("error", (), str(exc), *spent)
         priced = price(self.provider.provider, model, reply.input_tokens, reply.output_tokens)
-        self.unpriced |= not priced.priced
-        self.budget.record(priced)
-        self.calls += 1
+        self.budget.record(priced, reserved_usd=estimate)
+        with self._lock:
+            self.unpriced |= not priced.priced
+            self.calls += 1
         spent[0] += reply.input_tokens
         spent[1] += reply.output_tokens
         spent[2] += priced.usd
