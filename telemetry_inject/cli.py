@@ -197,7 +197,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if session is not None and args.format == "text":
         limit = f" of ${session.budget.limit:.4f}" if session.budget.limit is not None else ""
         unpriced = " (some models unpriced, counted as $0)" if session.unpriced else ""
-        print(f"LLM: {session.calls} calls, ${session.budget.spent:.4f}{limit}{unpriced}")
+        aside = f"; set aside after repeated errors: {', '.join(session.set_aside())}" if session.set_aside() else ""
+        print(f"LLM: {session.calls} calls, ${session.budget.spent:.4f}{limit}{unpriced}{aside}")
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
 
 

@@ -193,3 +193,25 @@ def test_calls_in_flight_never_exceed_the_limit(shop: Path, capsys, flags, limit
     assert len(server.requests) == 8
     assert {f["llm"] for f in functions(capsys).values()} == {"llm"}
     assert (shop / "shop.py").read_text().count('_tel.attr("order.n"') == 8
+
+
+def test_a_failing_model_is_set_aside_and_the_rotation_goes_on(shop: Path, capsys) -> None:
+    (shop / "shop.py").write_text(many_functions(6))
+    broken = (500, {"error": {"message": "model overloaded", "type": "server_error"}}, {"retry-after-ms": "1"})
+
+    def answer(body):
+        if body["model"] == "bad-model":
+            return broken
+        return enriched(int(body["messages"][1]["content"].split("def f", 1)[1].split("(", 1)[0]))
+
+    with FakeLLM([]) as server:
+        server.default = answer
+        command = enrich(server)
+        command[command.index("--format") + 1] = "text"
+        command[command.index("--model") + 1] = "bad-model,gpt-4o"
+        main(command)
+    out = capsys.readouterr().out
+    bad_calls = [r for r in server.requests if r["body"]["model"] == "bad-model"]
+    assert len(bad_calls) == 3 * 3, "three failed calls (each with the SDK's two retries), then never again"
+    assert (shop / "shop.py").read_text().count('_tel.attr("order.n"') == 6
+    assert "set aside after repeated errors: bad-model" in out

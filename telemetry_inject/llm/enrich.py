@@ -16,6 +16,7 @@ from telemetry_inject.llm.providers import ProviderError, ProviderSettings, comp
 from telemetry_inject.llm.verify import verify_python_enrichment
 
 PROMPT_VERSION = "python-enrich-1"
+MODEL_FAILURES = 3  # consecutive errors that set a model aside for the rest of the run
 _RULES = """You add span attributes to one Python function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added in its own body of the form
@@ -61,6 +62,7 @@ class LLMSession:
         self.unpriced = False
         self.max_parallel = 12
         self._done: dict[str, Enrichment] = {}  # prefetched results by cache key
+        self._failures: dict[str, int] = {}  # consecutive provider errors per model
         self._lock = threading.Lock()
         lessons = _lessons_in(project_lessons / "python") if project_lessons else []
         self.system = _RULES + "\n\n" + "\n\n".join(_lessons() + lessons[:_MAX_PROJECT_LESSONS])
@@ -131,9 +133,12 @@ class LLMSession:
                 if isinstance(reflection, Enrichment):
                     return reflection, None
                 guidance = "\n\nGuidance from reviewing the refused attempts:\n" + reflection.strip()
-            model = self.provider.models[(spent[3] + attempt) % len(self.provider.models)]
+            models = self._models()
+            model = models[(spent[3] + attempt) % len(models)]
             answer = self._call(model, self.system, code + guidance + feedback, self.max_output_tokens, spent)
             if isinstance(answer, Enrichment):
+                if answer.status == "error" and any(m != model for m in self._models()) and attempt < self.max_retries:
+                    continue  # another model may answer
                 return answer, None
             verdict = verify_python_enrichment(function_text, answer)
             if verdict.accepted:
@@ -141,6 +146,15 @@ class LLMSession:
             reasons.append(verdict.reason)
             feedback = f"\n\nYour previous answer was refused: {verdict.reason}. Return the function again, following the rules."
         return Enrichment("refused", (), reasons[-1], *spent), None
+
+    def _models(self) -> list[str]:
+        """The rotation, less models that failed MODEL_FAILURES times in a row (set aside for the run)."""
+        with self._lock:
+            usable = [m for m in self.provider.models if self._failures.get(m, 0) < MODEL_FAILURES]
+        return usable or list(self.provider.models)
+
+    def set_aside(self) -> list[str]:
+        return [m for m in self.provider.models if self._failures.get(m, 0) >= MODEL_FAILURES]
 
     def _call(self, model: str, system: str, user: str, max_tokens: int, spent: list) -> str | Enrichment:
         """One budgeted, priced call: the answer's text, or the Enrichment that ends this function."""
@@ -153,12 +167,15 @@ class LLMSession:
             reply = complete(self.provider, model, system, user, max_tokens)
         except ProviderError as exc:
             self.budget.record(price(self.provider.provider, model, 0, 0), reserved_usd=estimate)
+            with self._lock:
+                self._failures[model] = self._failures.get(model, 0) + 1
             return Enrichment("error", (), str(exc), *spent)
         priced = price(self.provider.provider, model, reply.input_tokens, reply.output_tokens)
         self.budget.record(priced, reserved_usd=estimate)
         with self._lock:
             self.unpriced |= not priced.priced
             self.calls += 1
+            self._failures[model] = 0
         spent[0] += reply.input_tokens
         spent[1] += reply.output_tokens
         spent[2] += priced.usd
