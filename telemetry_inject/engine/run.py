@@ -34,12 +34,11 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     language = language_for(path)
     if language is None:
         return Skipped(path, "no template for this file type")
-    selected = None
-    if mode.scope is not None:
-        touched = mode.scope.for_path(path)
-        if touched is None and mode.output_dir is None:  # not in the diff: not even parsed (I6)
+    in_diff, selected = touched_selector(path, mode.scope)
+    if not in_diff:
+        if mode.output_dir is None:  # not in the diff: not even parsed (I6)
             return Unchanged(path)
-        selected = touched.touches if touched is not None else (lambda unit: False)
+        selected = _nothing  # an instrumented copy still gets the file, unchanged
     raw = _read(path, settings)
     if not isinstance(raw, bytes):
         return raw
@@ -90,6 +89,18 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     return Changed(path, result.instrumented, created, diff)
 
 
+def touched_selector(path: Path, scope: DiffScope | None) -> tuple[bool, Callable | None]:
+    """(is the file in the diff, which of its functions are selected); no scope: every function."""
+    if scope is None:
+        return True, None
+    touched = scope.for_path(path)
+    return (False, None) if touched is None else (True, touched.touches)
+
+
+def _nothing(unit) -> bool:
+    return False
+
+
 def _enrich(raw: bytes, language, selected, settings: Settings, session, cache: Cache | None) -> dict:
     """Ask the LLM (or the cache) for each function about to be instrumented; only verified answers come back."""
     put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
@@ -111,13 +122,8 @@ def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode)
     jobs = []
     for path in paths:
         language = language_for(path)
-        selected = None
-        if mode.scope is not None:
-            touched = mode.scope.for_path(path)
-            if touched is None:
-                continue
-            selected = touched.touches
-        raw = _read(path, settings)
+        in_diff, selected = touched_selector(path, mode.scope)
+        raw = _read(path, settings) if in_diff else None
         if language is None or not isinstance(raw, bytes):
             continue
         try:

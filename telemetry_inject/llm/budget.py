@@ -12,6 +12,7 @@ from typing import NamedTuple, TextIO
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.cache import Cache, function_key
 from telemetry_inject.engine.inject import candidates
+from telemetry_inject.engine.run import touched_selector
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
 from telemetry_inject.llm.enrich import PROMPT_VERSION, LLMSession
@@ -30,12 +31,9 @@ def estimate(paths: list[Path], settings: Settings, session: LLMSession, scope, 
     usd = 0.0
     for path in paths:
         language = language_for(path)
-        selected = None
-        if scope is not None:
-            touched = scope.for_path(path)
-            if touched is None:
-                continue
-            selected = touched.touches
+        in_diff, selected = touched_selector(path, scope)
+        if not in_diff or language is None:
+            continue
         try:
             found = candidates(path.read_bytes(), language, selected)
         except (SourceError, OSError):
