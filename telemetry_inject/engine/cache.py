@@ -128,10 +128,6 @@ class Cache:
     def has_file(self, key: str) -> bool:
         return bool(self._run("SELECT 1 FROM files WHERE key = ?", (key,)))
 
-    def put_file(self, key: str) -> None:
-        self._run("INSERT OR REPLACE INTO files VALUES (?, ?)", (key, int(time.time())))
-        self._count_write()
-
     def put_many(self, functions: list[tuple[str, bytes, str]], file_keys: list[str]) -> None:
         """One transaction for a whole file's results (a commit per row is slow on WAL)."""
         db = self._connect()

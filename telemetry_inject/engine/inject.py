@@ -6,16 +6,18 @@ edits the input object itself comes back.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, TypeVar
 
 import tree_sitter
 
 from telemetry_inject.engine.source import SourceError, SourceText, read_source
 from telemetry_inject.engine.units import Edit, FunctionUnit, apply_edits
+from telemetry_inject.engine.units import line_end as _line_end
 from telemetry_inject.languages import Language
 
 Selector = Callable[[FunctionUnit], bool]
+T = TypeVar("T")
 _INCREMENTAL_MAX_EDITS = 32
 Lookup = Callable[[str], "tuple[bytes, str] | None"]  # cache key -> (cached edit text, its source)
 Identity = tuple[str, int]  # (qualname, occurrence): survives line insertions
@@ -180,7 +182,7 @@ def candidates(raw: bytes, language: Language, selected: Selector | None = None)
     units = language.function_units(tree, src.parse_bytes)
     outcomes, _ = _plan(language, tree, src, units, b"", selected)
     found = []
-    for (identity, unit), outcome in zip(_identified(units), outcomes):
+    for (identity, unit), outcome in zip(identified(units), outcomes):
         if outcome.status == "instrumented":
             found.append((identity, src.parse_bytes[unit.def_line_start : _line_end(src.parse_bytes, unit.end_byte)]))
     return found
@@ -190,7 +192,7 @@ def _enrichment_edits(
     source: bytes, units: list[FunctionUnit], outcomes: tuple[FunctionOutcome, ...], enrichments: dict[Identity, Insertions]
 ) -> list[Edit]:
     edits = []
-    for (identity, unit), outcome in zip(_identified(units), outcomes):
+    for (identity, unit), outcome in zip(identified(units), outcomes):
         insertions = enrichments.get(identity)
         if outcome.status != "instrumented" or not insertions:
             continue
@@ -202,27 +204,22 @@ def _enrichment_edits(
     return edits
 
 
-def _line_end(source: bytes, offset: int) -> int:
-    nl = source.find(b"\n", offset)
-    return len(source) if nl < 0 else nl + 1
-
-
-def _identified(units: list[FunctionUnit]) -> list[tuple[tuple[str, int], FunctionUnit]]:
-    """Each unit with (qualname, occurrence): an identity that survives line insertions."""
+def identified(items: Sequence[T]) -> list[tuple[Identity, T]]:
+    """Each unit (or outcome) with (qualname, occurrence): an identity that survives line insertions."""
     seen: dict[str, int] = {}
     pairs = []
-    for unit in units:
-        seen[unit.qualname] = seen.get(unit.qualname, -1) + 1
-        pairs.append(((unit.qualname, seen[unit.qualname]), unit))
+    for item in items:
+        seen[item.qualname] = seen.get(item.qualname, -1) + 1
+        pairs.append(((item.qualname, seen[item.qualname]), item))
     return pairs
 
 
 def _identities(units: list[FunctionUnit], keep: Selector) -> set[tuple[str, int]]:
-    return {identity for identity, unit in _identified(units) if keep(unit)}
+    return {identity for identity, unit in identified(units) if keep(unit)}
 
 
 def _member_of(units: list[FunctionUnit], wanted: set[tuple[str, int]]) -> Selector:
-    chosen = {id(unit) for identity, unit in _identified(units) if identity in wanted}
+    chosen = {id(unit) for identity, unit in identified(units) if identity in wanted}
     return lambda unit: id(unit) in chosen
 
 
@@ -250,9 +247,9 @@ def _through_cache(
         expected = texts[unit.def_line_start]
         hit = lookup(key)
         if hit is not None and hit[0] == expected:  # re-verified: exactly what the template writes
-            marked.append(FunctionOutcome(outcome.qualname, outcome.line, outcome.status, source="cache"))
+            marked.append(outcome._replace(source="cache"))
         else:
-            marked.append(FunctionOutcome(outcome.qualname, outcome.line, outcome.status, source="template"))
+            marked.append(outcome._replace(source="template"))
             entries.append((key, expected, "template"))
     return tuple(marked), tuple(entries)
 

@@ -12,7 +12,7 @@ from telemetry_inject.config import Settings
 from telemetry_inject.engine.cache import Cache, file_key
 from telemetry_inject.engine.diff import DiffScope
 from telemetry_inject.engine.files import write_atomic
-from telemetry_inject.engine.inject import GateFailure, candidates, inject, strip
+from telemetry_inject.engine.inject import GateFailure, candidates, identified, inject, strip
 from telemetry_inject.engine.placement import python_runtime
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
@@ -136,11 +136,9 @@ def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode)
 
 
 def _with_enrichment(functions: tuple, enriched: dict) -> tuple:
-    seen: dict[str, int] = {}
     annotated = []
-    for outcome in functions:
-        seen[outcome.qualname] = seen.get(outcome.qualname, -1) + 1
-        e = enriched.get((outcome.qualname, seen[outcome.qualname]))
+    for identity, outcome in identified(functions):
+        e = enriched.get(identity)
         if e is not None and outcome.status == "instrumented":
             outcome = outcome._replace(
                 llm=e.status, reason=e.reason or None, input_tokens=e.input_tokens, output_tokens=e.output_tokens, cost_usd=e.cost_usd

@@ -31,6 +31,12 @@ class FunctionUnit(NamedTuple):
     skip_reason: str | None  # set when the unit must never be instrumented
 
 
+def line_end(source: bytes, offset: int) -> int:
+    """Offset just past the newline ending the line that holds ``offset``."""
+    nl = source.find(b"\n", offset)
+    return len(source) if nl < 0 else nl + 1
+
+
 def apply_edits(source: bytes, edits: list[Edit]) -> bytes:
     """Apply non-overlapping edits in one pass; insertions at one offset keep list order."""
     if not edits:

@@ -15,6 +15,7 @@ import tree_sitter
 import tree_sitter_python
 
 from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import line_end as _line_end
 
 DECORATOR = b"@_tel.span"
 RUNTIME_FILENAME = "_telemetry_utils.py"
@@ -30,12 +31,6 @@ _COMPILED = frozenset({"jit", "njit", "numba.jit", "numba.njit", "torch.jit.scri
 
 def _line_start(node: tree_sitter.Node) -> int:
     return node.start_byte - node.start_point.column
-
-
-def _line_end(source: bytes, offset: int) -> int:
-    """Offset just past the newline ending the line that holds ``offset``."""
-    nl = source.find(b"\n", offset)
-    return len(source) if nl < 0 else nl + 1
 
 
 def _decorator_name(source: bytes, node: tree_sitter.Node) -> str:
