@@ -8,6 +8,6 @@ stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,llm]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,llm,github]'
   touch "$stamp"
 fi
