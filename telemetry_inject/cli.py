@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--base-url")
     models.add_argument("--api-key")
     models.add_argument("--format", choices=("text", "json"), default="text")
+    bot = commands.add_parser("bot", help="The GitHub Action's engine (needs the github extra); `bot --help` for more.", add_help=False)
+    bot.add_argument("bot_args", nargs=argparse.REMAINDER)
     view = commands.add_parser("view", help="Show the call tree and hottest functions of a JSON Lines telemetry file.")
     view.add_argument("file", type=Path, metavar="FILE.jsonl")
     view.add_argument("--format", choices=("text", "json"), default="text")
@@ -98,8 +100,9 @@ def _diff_options(sub: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:  # `bot` has its own parser (telemetry_inject/bot/cli.py), options and --help included
+        args = argparse.Namespace(command="bot", bot_args=argv[1:]) if argv[:1] == ["bot"] else _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help exits 0, bad usage 2
         return int(exc.code or 0)
     try:
@@ -125,6 +128,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from telemetry_inject.view import view
 
         return view(args.file, sys.stdout, args.format)
+    if args.command == "bot":
+        from telemetry_inject.bot.cli import main as bot_main
+
+        return bot_main(args.bot_args)
     if args.command == "check-api":
         return _check_api(args)
     if args.command == "list-models":
