@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--budget-usd", type=_budget, metavar="USD", help="hard cap for LLM spend; the PR's estimate is checked first")
     parser.add_argument("--fail-over-budget", type=_boolean, default=True, metavar="true|false")
     parser.add_argument("--token", type=_optional, help="default GITHUB_TOKEN (never printed)")
-    parser.add_argument("--artifact-dir", dest="artifact_out", type=Path, help="fork PRs: where the result goes (default $RUNNER_TEMP/telemetry-inject-artifact)")
+    parser.add_argument("--artifact-dir", dest="artifact_out", type=_optional_path, help="fork PRs: where the result goes (default $RUNNER_TEMP/telemetry-inject-artifact)")
     parser.add_argument("--max-parallel", type=int, default=12)
     parser.add_argument("--max-functions", type=int, default=200, help="sweep: at most this many functions per run")
     parser.add_argument("--shard", default="1/1", metavar="I/N", help="sweep: this job's share of the files, e.g. 2/4")
@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _optional(value: str) -> str | None:
     return value or None  # the action passes empty inputs as empty strings
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value) if value else None
 
 
 def _provider(value: str) -> str | None:

@@ -79,6 +79,34 @@ def commit(repo, paths: list[Path], message: str, identity: Identity) -> str:
     return repo.head.commit.hexsha
 
 
+def fetch_commit(repo, sha: str) -> bool:
+    try:
+        repo.git.fetch("--no-tags", "origin", sha)
+        return True
+    except _git_error():
+        return False
+
+
+def is_ancestor(repo, ancestor: str, descendant: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, descendant)
+        return True
+    except _git_error():
+        return False
+
+
+def try_push(repo, sha: str, branch: str, expected: str | None) -> bool:
+    """Push only if origin's branch is still at ``expected`` (None: absent); False when someone else moved it."""
+    lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+    try:
+        repo.git.push(lease, "origin", f"{sha}:refs/heads/{branch}")
+        return True
+    except _git_error() as exc:
+        if "stale info" in exc.stderr or "rejected" in exc.stderr:
+            return False
+        raise UserError(f"git push to origin {branch} failed: {exc.stderr.strip()[:300]}") from None
+
+
 def remote_branch(repo, branch: str) -> str | None:
     """The sha ``origin``'s branch points at now, or None."""
     out = repo.git.ls_remote("--heads", "origin", f"refs/heads/{branch}")
@@ -91,9 +119,7 @@ def remote_branch(repo, branch: str) -> str | None:
 
 def same_change(repo, remote_sha: str, local_sha: str) -> bool:
     """Does the remote bot branch already hold this exact change (same parent, same tree)?"""
-    try:
-        repo.git.fetch("--no-tags", "origin", remote_sha)
-    except _git_error():
+    if not fetch_commit(repo, remote_sha):
         return False
     remote, local = repo.commit(remote_sha), repo.commit(local_sha)
     return remote.tree.hexsha == local.tree.hexsha and [p.hexsha for p in remote.parents] == [p.hexsha for p in local.parents]

@@ -57,7 +57,7 @@ def run_pull_request(runner: Runner, options: Options, out: TextIO) -> int:
     gitops.checkout(repo, pr.head_sha)
     scope = diff.range_scope(root, pr.base_sha, pr.head_sha)
     paths = files.discover([p for p in scope.files if p.is_file()], settings)
-    session, estimate, refusal = _llm_session(options, settings, paths, scope)
+    session, estimate, refusal = llm_session(options, settings, paths, scope)
     if refusal:
         outcome = render.Outcome(options.mode, pr.head_sha, [], _cost(None, estimate, options), [], [], note=refusal)
         _publish(runner, github, pr, outcome, {"over-budget": "true"}, out)
@@ -74,12 +74,17 @@ def run_pull_request(runner: Runner, options: Options, out: TextIO) -> int:
     return 1 if failing else 0
 
 
-def _act(runner, github, repo, pr, options, computed: Computed, session, estimate, out) -> tuple[render.Outcome, dict, bool]:
+def report_of(computed: Computed, session, estimate: float | None) -> tuple[list[dict], dict]:
+    """(per-function records, the cost summary) of a run, as the cost report computes them."""
     from telemetry_inject.llm.costreport import cost_report
 
     report = cost_report(computed.results, session)
     functions = report.pop("functions")
-    cost = {**report, "estimate_usd": estimate}
+    return functions, {**report, "estimate_usd": estimate}
+
+
+def _act(runner, github, repo, pr, options, computed: Computed, session, estimate, out) -> tuple[render.Outcome, dict, bool]:
+    functions, cost = report_of(computed, session, estimate)
     runtimes = [c.path for c in computed.changes if c.before is None]
     outcome = render.Outcome(options.mode, pr.head_sha, functions, cost, runtimes, [])
     outputs = {"pull-request-url": ""}
@@ -206,7 +211,7 @@ def _connect(runner: Runner):
     return connect(runner.api_url, runner.token, runner.repository)
 
 
-def _llm_session(options: Options, settings, paths, scope):
+def llm_session(options: Options, settings, paths, scope):
     """(session or None, the estimate in USD or None, a refusal line when the estimate is over budget)."""
     if options.llm != "enrich":
         return None, None, ""  # fallback: every language in this repository has a template; nothing to ask

@@ -100,6 +100,22 @@ def pull_request_body(outcome: Outcome, pr_number: int) -> str:
     return "\n".join(lines)[:MAX_BODY] + "\n"
 
 
+def sweep_body(outcome: Outcome, shard: tuple[int, int]) -> str:
+    index, count = shard
+    where = f" (shard {index} of {count}; each shard adds its share to this branch)" if count > 1 else ""
+    lines = [
+        f"Adds telemetry spans to functions that had none{where}. Each scheduled run adds up to its `max-functions` more.",
+        "",
+        f"This run: {headline(outcome)}.",
+        "",
+        *functions_table(outcome.functions),
+    ]
+    if outcome.runtime_files:
+        lines += ["", "Runtime module added: " + ", ".join(code(p) for p in outcome.runtime_files)]
+    lines += ["", *cost_lines(outcome.cost)]
+    return "\n".join(lines)[:MAX_BODY] + "\n"
+
+
 def fence_for(text: str) -> str:
     """A code fence longer than any run of backticks inside ``text``."""
     longest = run = 0
