@@ -205,7 +205,7 @@ def test_origin_decides_heads_and_loses_deleted_refs(origin: Path) -> None:
 
 def test_delete_refs_with_slashes_and_pygithubs_own_path(server: FakeGitHub) -> None:
     completed = server.client().get_repo("o/r")
-    completed._requester.requestJsonAndCheck("DELETE", f"{completed.url}/git/refs/heads/telemetry-inject/pr-7")
+    completed.requester.requestJsonAndCheck("DELETE", f"{completed.url}/git/refs/heads/telemetry-inject/pr-7")
     assert server.deleted_refs == ["heads/telemetry-inject/pr-7"]
     with pytest.raises(github.UnknownObjectException):
         server.client(lazy=True).get_repo("o/r").get_git_ref("heads/x").delete()
