@@ -30,14 +30,28 @@ def connect(api_url: str, token: str | None, repository: str):
     if not token:
         raise UserError("no GitHub token: set GITHUB_TOKEN (the action passes `github-token`) or use --token")
     reads_only = GithubRetry(total=4, backoff_factor=0.5, allowed_methods=frozenset({"GET", "HEAD"}))
-    client = github.Github(base_url=api_url, auth=github.Auth.Token(token), retry=reads_only, timeout=30, per_page=100)
-    return Repo(client.get_repo(repository, lazy=True))
+    pacing = _pacing()  # PyGithub spaces requests (GitHub's advice against secondary rate limits); 0 for loopback tests
+    client = github.Github(base_url=api_url, auth=github.Auth.Token(token), retry=reads_only, timeout=30, per_page=100, lazy=True, **pacing)
+    return Repo(client.get_repo(repository), repository.split("/")[0])  # lazy: objects are fetched only when an attribute is read
+
+
+def _pacing() -> dict:
+    import os
+
+    value = os.environ.get("TELEMETRY_INJECT_GITHUB_PACING")
+    if not value:
+        return {}
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise UserError(f"TELEMETRY_INJECT_GITHUB_PACING must be seconds between writes, got {value!r}") from None
+    return {"seconds_between_writes": seconds, "seconds_between_requests": seconds / 4}
 
 
 class Repo:
-    def __init__(self, repo) -> None:
+    def __init__(self, repo, owner: str) -> None:
         self.repo = repo
-        self.owner = repo.full_name.split("/")[0]
+        self.owner = owner
 
     def pull(self, number: int):
         return _read(lambda: self.repo.get_pull(number))
@@ -102,11 +116,14 @@ class Repo:
 
 def _read(call: Callable[[], T]) -> T:
     import github
+    import requests
 
     try:
         return call()
     except github.GithubException as exc:
         raise GitHubError(_describe(exc)) from None
+    except (requests.RetryError, requests.ConnectionError, requests.Timeout) as exc:  # PyGithub's read retries ran out
+        raise GitHubError(f"GitHub unreachable: {type(exc).__name__}") from None
 
 
 def _write(call: Callable[[], T], applied: Callable[[], T | None] | None) -> T:

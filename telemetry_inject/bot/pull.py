@@ -158,7 +158,8 @@ def _suggest_mode(github, pr, outcome, comments, unplaced, out) -> str:
     if github.has_review(pr.number, marker):
         print("telemetry-inject bot: suggestions for this commit were already posted", file=out)
         return "Suggestions posted as a review."
-    body = [marker, f"telemetry-inject suggests telemetry for {len(outcome.functions)} touched functions."]
+    n = len(outcome.functions)
+    body = [marker, f"telemetry-inject suggests telemetry for {n} touched function{'s' * (n != 1)}."]
     if len(comments) > MAX_COMMENTS:
         body.append(f"{len(comments) - MAX_COMMENTS} more suggestions are not shown (at most {MAX_COMMENTS} per review); `mode: pull-request` opens them as one pull request.")
     if unplaced:
