@@ -96,8 +96,8 @@ class World:
             RUNNER_TEMP=str(self.tmp),
             TELEMETRY_INJECT_GITHUB_PACING="0",
             PYTHONPATH=str(REPO),
-            **(env or {}),
         )
+        full_env.update(env or {})
         proc = subprocess.run([*BOT, *args], cwd=self.checkout, env=full_env, capture_output=True, text=True, timeout=120)
         assert "ghs_secret_token_value" not in proc.stdout + proc.stderr
         return proc
