@@ -328,3 +328,29 @@ def test_sweep_opens_one_pull_request_capped_and_sharded(world: World) -> None:
     counts = [git(world.origin, "show", f"{tip}:{name}").count("@_tel.span") for name in ("shop/cart.py", "shop/more.py")]
     assert counts == [2, 2]  # each shard took its file, two functions at most each
     assert git(world.origin, "rev-list", "--count", f"main..{tip}").strip() == "2"
+
+
+def test_the_bots_own_pull_request_is_left_alone(world: World) -> None:
+    change_count(world)
+    event = world.event()
+    event["pull_request"]["head"]["ref"] = "telemetry-inject/pr-3"
+    proc = world.bot(event=event)
+    assert proc.returncode == 0 and "bot's own pull request" in proc.stdout
+    assert world.server.requests == []
+
+
+def test_outputs_use_delimiters_no_value_contains_and_the_summary_stays_under_1_mib(tmp_path: Path) -> None:
+    from telemetry_inject.bot.outputs import SUMMARY_LIMIT, write_outputs, write_summary
+
+    output = tmp_path / "out"
+    tricky = "a\nghadelimiter_x\nEOF\nb"
+    write_outputs(output, {"changed-functions": tricky, "empty": ""})
+    text = output.read_text()
+    blocks = World.outputs(type("W", (), {"output": output})())
+    assert blocks == {"changed-functions": tricky, "empty": ""}
+    assert text.count("<<") == 2
+    summary = tmp_path / "summary"
+    summary.write_bytes(b"x" * 1000)
+    write_summary(summary, "é" * SUMMARY_LIMIT)
+    data = summary.read_bytes()
+    assert len(data) < SUMMARY_LIMIT and data.decode("utf-8").endswith("job log)*\n")

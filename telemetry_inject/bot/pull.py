@@ -45,6 +45,9 @@ def bot_branch(pr: PullRequest) -> str:
 
 def run_pull_request(runner: Runner, options: Options, out: TextIO) -> int:
     pr = pull_request(runner)
+    if pr.head_ref.startswith("telemetry-inject/"):  # the bot's own pull request (opened with an App token)
+        print(f"telemetry-inject bot: #{pr.number} is the bot's own pull request; nothing to do", file=out)
+        return 0
     repo = gitops.open_repo(runner.workspace)
     root = Path(repo.working_tree_dir).resolve()
     os.chdir(root)  # reports name files relative to the repository
