@@ -175,6 +175,7 @@ def test_panics_are_recorded_and_reach_outer_recovers_unchanged(module, tmp_path
         "runtime error: index out of range [5] with length 3",
         "recovered: inside",
         "with cleanup",
+        "via helper",  # recovered by an instrumented deferred helper
     ]
     recs = by_name(records)
     for name in ("main.thrower", "main.mid"):  # the innermost recovered; mid saw the re-panic
@@ -183,7 +184,7 @@ def test_panics_are_recorded_and_reach_outer_recovers_unchanged(module, tmp_path
     assert recs["main.nilPanics"]["status"] == "ERROR"
     assert recs["main.indexes"]["error.type"] == "runtime.boundsError"
     assert recs["main.panicsWithCleanup"]["error.message"] == "with cleanup"
-    for name in ("main.selfRecover", "main.cleanup", "main.recovered"):
+    for name in ("main.selfRecover", "main.cleanup", "main.handlePanic", "main.recovered"):
         assert recs[name]["status"] == "OK" and recs[name]["error.type"] is None
     assert recs["main.cleanup"]["parent_span_id"] == recs["main.panicsWithCleanup"]["span_id"]
 
@@ -266,10 +267,18 @@ def test_sampling_is_per_trace(module, tmp_path):
 
 
 def test_parent_links_off_gives_flat_roots_written_when_main_returns(module, tmp_path):
+    # main.main is instrumented: its end writes the buffer when no roots are tracked.
     records, out, _ = run(module, tmp_path, "nested", TELEMETRY_INJECT_PARENTS="off")
     assert out == "5 3 5 2 [x xx] 3\n" and len(records) == 12
     assert all(r["parent_span_id"] is None and r["thread"] is None for r in records)
     assert len({r["trace_id"] for r in records}) == 12
+
+    records, out, _ = run(module, tmp_path, "recovered", out="recovered.jsonl", TELEMETRY_INJECT_PARENTS="off")
+    assert out.splitlines()[0] == "*main.AppError app error: bad input true"
+    recs = by_name(records)
+    assert recs["main.thrower"]["error.type"] == recs["main.mid"]["error.type"] == "*main.AppError"
+    _, _, crashed = run(module, tmp_path, "crash", out="crash.jsonl", TELEMETRY_INJECT_PARENTS="off", expect=2)
+    assert crashed.startswith("panic: fatal thing") and crashed.count("[recovered") == 1
 
 
 def test_attributes_lazy_redacted_truncated_and_service(module, tmp_path):

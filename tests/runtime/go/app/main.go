@@ -125,6 +125,18 @@ func catchCleanup() (got any) {
 	return nil
 }
 
+// handlePanic is itself deferred and calls recover: instrumenting it must
+// not stop recover from working.
+func handlePanic(got *any) {
+	defer telemetry.Start("main.handlePanic").End()
+	*got = recover()
+}
+
+func catchWithHelper() (got any) {
+	defer handlePanic(&got)
+	panic("via helper")
+}
+
 func recovered() {
 	defer telemetry.Start("main.recovered").End()
 	got := catcher()
@@ -133,6 +145,7 @@ func recovered() {
 	fmt.Println(catchIndex())
 	fmt.Println(selfRecover())
 	fmt.Println(catchCleanup())
+	fmt.Println(catchWithHelper())
 }
 
 func before() {
