@@ -29,7 +29,7 @@ def discover(paths: Iterable[Path], settings: Settings) -> list[Path]:
     walked = _drop_git_ignored(walked)
     seen: dict[Path, None] = {}
     for path in (*explicit, *walked):
-        if not is_excluded(path, settings) and path.name != "_telemetry_utils.py":
+        if not is_excluded(path, settings) and not language_for(path).is_runtime(path):
             seen.setdefault(path, None)
     return sorted(seen)
 
@@ -95,12 +95,15 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def runtime_files(paths: Iterable[Path], settings: Settings) -> list[Path]:
     """Runtime modules this tool wrote under ``paths`` (recognised by their header)."""
-    candidates = [p for p in paths if p.is_file() and p.name == "_telemetry_utils.py"]
+    from telemetry_inject.languages import LANGUAGES
+
+    names = {language.runtime_filename for language in LANGUAGES.values()}
+    candidates = [p for p in paths if p.is_file() and p.name in names]
     for path in paths:
         if path.is_dir():
             for directory, dirnames, filenames in os.walk(path):
                 dirnames[:] = [d for d in dirnames if d not in _PRUNED]
-                candidates += [Path(directory, n) for n in filenames if n == "_telemetry_utils.py"]
+                candidates += [Path(directory, n) for n in filenames if n in names]
     if settings.python_runtime_path:
         configured = settings.root / settings.python_runtime_path
         if configured.is_file():

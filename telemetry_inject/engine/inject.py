@@ -167,7 +167,7 @@ def _plan(
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "not-selected"))
         else:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="template"))
-            edits.append(language.span_edit(unit, src.newline))
+            edits += language.span_edits(unit, src.newline)
     if any(u.instrumented for u in units) or edits:
         import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline)
         if import_edit is not None:
@@ -235,8 +235,7 @@ def _through_cache(
     """Mark instrumented functions served by the cache; collect the entries it lacks."""
     from telemetry_inject.engine.cache import function_key
 
-    markers = [u.marker for u in units if u.marker]
-    texts = {e.start: e.text for e in edits}
+    markers = [m for u in units for m in u.markers]
     marked = []
     entries = []
     for unit, outcome in zip(units, outcomes):
@@ -244,7 +243,7 @@ def _through_cache(
             marked.append(outcome)
             continue
         key = function_key(_stripped_text(src.parse_bytes, unit, markers), language.name, level)
-        expected = texts[unit.def_line_start]
+        expected = b"\0".join(e.text for e in language.span_edits(unit, src.newline))
         hit = lookup(key)
         if hit is not None and hit[0] == expected:  # re-verified: exactly what the template writes
             marked.append(outcome._replace(source="cache"))

@@ -13,7 +13,6 @@ from telemetry_inject.engine.cache import Cache, file_key
 from telemetry_inject.engine.diff import DiffScope
 from telemetry_inject.engine.files import write_atomic
 from telemetry_inject.engine.inject import GateFailure, candidates, identified, inject, strip
-from telemetry_inject.engine.placement import python_runtime
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
 from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
@@ -42,13 +41,17 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     raw = _read(path, settings)
     if not isinstance(raw, bytes):
         return raw
-    runtime = python_runtime(path, settings)
+    try:
+        runtime = language.runtime(path, settings)
+    except SourceError as exc:
+        return Skipped(path, str(exc))
     cache = open_cache(settings.root) if mode.use_cache else None
     fixed_point = file_key(raw, language.name, settings.level, runtime.import_line) if cache else ""
     if cache and mode.output_dir is None and cache.has_file(fixed_point):
         return Unchanged(path, cached=True)
     try:
-        enriched = _enrich(raw, language, selected, settings, mode.llm, cache) if mode.llm is not None else {}
+        enrich = mode.llm is not None and language.name == "python"  # the LLM path writes Python attributes only, so far
+        enriched = _enrich(raw, language, selected, settings, mode.llm, cache) if enrich else {}
         result = inject(
             raw,
             language,
@@ -82,7 +85,7 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
         runtime_path = _target(runtime.path, settings, mode)
         if not runtime_path.exists():
             runtime_path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(runtime_path, runtime_source(language.name))
+            write_atomic(runtime_path, runtime_source(language))
             created = runtime_path
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, result.source)
@@ -124,7 +127,7 @@ def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode)
         language = language_for(path)
         in_diff, selected = touched_selector(path, mode.scope)
         raw = _read(path, settings) if in_diff else None
-        if language is None or not isinstance(raw, bytes):
+        if language is None or language.name != "python" or not isinstance(raw, bytes):
             continue
         try:
             jobs += [(enrichment_key(text, language, settings, mode.llm), text) for _, text in candidates(raw, language, selected)]

@@ -21,13 +21,13 @@ class FunctionUnit(NamedTuple):
     end_line: int  # 1-based last line of the body
     start_byte: int  # first decorator (or `def`)
     end_byte: int
-    def_line_start: int  # byte offset of the start of the `def` line
+    def_line_start: int  # byte offset of the start of the `def` (`func`, `function`…) line
     indent: bytes
     is_async: bool
     is_generator: bool
     decorators: tuple[str, ...]
     instrumented: bool
-    marker: tuple[int, int] | None  # byte range of the whole injected decorator line, for strip
+    markers: tuple[tuple[int, int], ...]  # byte ranges of the whole lines injected for this unit, for strip
     skip_reason: str | None  # set when the unit must never be instrumented
 
 

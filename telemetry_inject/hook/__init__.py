@@ -13,7 +13,6 @@ from typing import TextIO
 from telemetry_inject.config import Settings
 from telemetry_inject.engine import diff
 from telemetry_inject.engine.files import is_excluded
-from telemetry_inject.engine.placement import python_runtime
 from telemetry_inject.engine.run import WriteMode, run_file
 from telemetry_inject.languages import language_for
 from telemetry_inject.report import shown
@@ -21,7 +20,7 @@ from telemetry_inject.results import Changed, Failed, Skipped, Unchanged
 
 
 def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) -> int:
-    paths = [p for p in files if language_for(p) is not None and p.name != "_telemetry_utils.py" and not is_excluded(p, settings)]
+    paths = [p for p in files if (lang := language_for(p)) is not None and not lang.is_runtime(p) and not is_excluded(p, settings)]
     if not paths:
         return 0
     top = diff.git_root(Path.cwd())
@@ -54,7 +53,7 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
 def _unstaged_runtimes(results: list, settings: Settings, top: Path) -> list[Path]:
     """Runtime modules that instrumented files import but the index lacks (the commit would break imports)."""
     needed = {
-        python_runtime(r.path, settings).path
+        language_for(r.path).runtime(r.path, settings).path
         for r in results
         if isinstance(r, Unchanged) and any(f.status == "already" for f in r.functions)
     }

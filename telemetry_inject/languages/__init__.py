@@ -6,6 +6,8 @@ from typing import Protocol
 
 import tree_sitter
 
+from telemetry_inject.config import Settings
+from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.units import Edit, FunctionUnit
 from telemetry_inject.languages.python import Python
 
@@ -13,12 +15,15 @@ from telemetry_inject.languages.python import Python
 class Language(Protocol):
     name: str
     extensions: tuple[str, ...]
+    skipped_suffixes: tuple[str, ...]  # files never instrumented (Go's `_test.go`)
     runtime_filename: str
 
     def parser(self) -> tree_sitter.Parser: ...
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]: ...
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None: ...
-    def span_edit(self, unit: FunctionUnit, newline: bytes) -> Edit: ...
+    def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]: ...
+    def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef: ...  # raises SourceError when it has none
+    def is_runtime(self, path: PurePath) -> bool: ...
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]: ...
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None: ...
 
@@ -28,4 +33,7 @@ _BY_EXTENSION = {ext: lang for lang in LANGUAGES.values() for ext in lang.extens
 
 
 def language_for(path: PurePath) -> Language | None:
-    return _BY_EXTENSION.get(path.suffix)
+    language = _BY_EXTENSION.get(path.suffix)
+    if language is not None and language.skipped_suffixes and path.name.endswith(language.skipped_suffixes):
+        return None
+    return language

@@ -10,10 +10,13 @@ import bisect
 import pkgutil
 import re
 from functools import cached_property
+from pathlib import Path
 
 import tree_sitter
 import tree_sitter_python
 
+from telemetry_inject.config import Settings
+from telemetry_inject.engine.placement import RuntimeRef, python_runtime
 from telemetry_inject.engine.units import Edit, FunctionUnit
 from telemetry_inject.engine.units import line_end as _line_end
 
@@ -41,6 +44,7 @@ def _decorator_name(source: bytes, node: tree_sitter.Node) -> str:
 class Python:
     name = "python"
     extensions = (".py",)
+    skipped_suffixes: tuple[str, ...] = ()
     runtime_filename = RUNTIME_FILENAME
 
     @cached_property
@@ -87,7 +91,7 @@ class Python:
             is_generator=is_generator,
             decorators=decorators,
             instrumented=marker is not None,
-            marker=_marker_line(source, marker),
+            markers=_marker_line(source, marker),
             skip_reason=_skip_reason(source, node, decorators, indent, first, hints),
         )
 
@@ -115,12 +119,18 @@ class Python:
                 return None
         return Edit(offset, offset, line + newline)
 
-    def span_edit(self, unit: FunctionUnit, newline: bytes) -> Edit:
-        return Edit(unit.def_line_start, unit.def_line_start, unit.indent + DECORATOR + newline)
+    def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]:
+        return [Edit(unit.def_line_start, unit.def_line_start, unit.indent + DECORATOR + newline)]
+
+    def runtime(self, path: Path, settings: Settings) -> RuntimeRef:
+        return python_runtime(path, settings)
+
+    def is_runtime(self, path: Path) -> bool:
+        return path.name == RUNTIME_FILENAME
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         """Whole-line deletions of every injected decorator, `_tel.attr(...)` statement and the runtime import."""
-        lines = _runtime_imports(tree, source) + [u.marker for u in units if u.marker]
+        lines = _runtime_imports(tree, source) + [m for u in units for m in u.markers]
         if b"_tel.attr(" in source:  # enrichment (the LLM path) is rare: query only when present
             lines += self._attribute_lines(tree, source)
         return [Edit(start, end, b"") for start, end in sorted(lines)]
@@ -204,13 +214,13 @@ def _changed_members(nodes: list[tree_sitter.Node], changed: list[tuple[int, int
     return found
 
 
-def _marker_line(source: bytes, decorator: tree_sitter.Node | None) -> tuple[int, int] | None:
+def _marker_line(source: bytes, decorator: tree_sitter.Node | None) -> tuple[tuple[int, int], ...]:
     """The whole line holding our decorator, when the line holds nothing else."""
     if decorator is None:
-        return None
+        return ()
     start = _line_start(decorator)
     end = _line_end(source, decorator.end_byte)
-    return (start, end) if source[start:end].strip() == DECORATOR else None
+    return ((start, end),) if source[start:end].strip() == DECORATOR else ()
 
 
 def _runtime_imports(tree: tree_sitter.Tree, source: bytes) -> list[tuple[int, int]]:

@@ -32,7 +32,7 @@ def estimate(paths: list[Path], settings: Settings, session: LLMSession, scope, 
     for path in paths:
         language = language_for(path)
         in_diff, selected = touched_selector(path, scope)
-        if not in_diff or language is None:
+        if not in_diff or language is None or language.name != "python":  # enrichment writes Python only, so far
             continue
         try:
             found = candidates(path.read_bytes(), language, selected)

@@ -4,5 +4,6 @@ from __future__ import annotations
 from importlib import resources
 
 
-def runtime_source(language: str) -> bytes:
-    return resources.files("telemetry_inject.runtimes").joinpath(language, "_telemetry_utils.py").read_bytes()
+def runtime_source(language) -> bytes:
+    """The runtime file for ``language`` (a Language), as shipped in this package."""
+    return resources.files("telemetry_inject.runtimes").joinpath(language.name, language.runtime_filename).read_bytes()

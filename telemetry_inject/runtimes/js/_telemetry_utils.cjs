@@ -304,7 +304,7 @@ function recording(env, sink, fs) {
     let text;
     if (typeof value === 'string') text = value;
     else if (typeof value === 'object' && value !== null && util !== null) {
-      text = util.inspect(value, { depth: 2, breakLength: Infinity, maxArrayLength: 100, maxStringLength: MAX_LEN });
+      text = util.inspect(value, { depth: 2, compact: true, breakLength: Infinity, maxArrayLength: 100, maxStringLength: MAX_LEN });
     } else text = String(value);
     return truncate(text);
   }
