@@ -73,15 +73,24 @@ def sandbox(directory: Path, *fixtures: str, package_type: str | None = None) ->
 
 
 def run_node(directory: Path, script: str, *args: str, out: str | None = "spans.jsonl",
-             expect: int = 0, **env: str):
-    """Run ``node script args``; return (records, completed process)."""
+             expect: int = 0, als: str | None = None, **env: str):
+    """Run ``node script args``; return (records, completed process).
+
+    ``als`` "public" or "none" preloads als_variant.cjs: the runtime then finds the current
+    span through AsyncLocalStorage's public API, or through a plain variable.
+    """
     child_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_INJECT", "OTEL_"))}
     sink = directory / out if out else None
     if sink is not None:
         sink.unlink(missing_ok=True)
         child_env["TELEMETRY_INJECT_OUT"] = str(sink)
     child_env.update(env)
-    proc = subprocess.run([node(), script, *args], cwd=directory, env=child_env,
+    preload = []
+    if als is not None:
+        shutil.copy(FIXTURES / "als_variant.cjs", directory / "als_variant.cjs")
+        preload = ["--require", "./als_variant.cjs"]
+        child_env["ALS_VARIANT"] = als
+    proc = subprocess.run([node(), *preload, script, *args], cwd=directory, env=child_env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == expect, proc.stderr
     records = []
@@ -90,9 +99,9 @@ def run_node(directory: Path, script: str, *args: str, out: str | None = "spans.
     return records, proc
 
 
-def run_both(directory: Path, script: str, *args: str, expect: int = 0):
+def run_both(directory: Path, script: str, *args: str, expect: int = 0, als: str | None = None):
     """Run with the sink and with telemetry off; the program must print the same."""
-    records, traced = run_node(directory, script, *args, expect=expect)
+    records, traced = run_node(directory, script, *args, expect=expect, als=als)
     _, plain = run_node(directory, script, *args, out=None, expect=expect)
     assert (traced.stdout, traced.stderr) == (plain.stdout, plain.stderr)
     return records, traced.stdout
@@ -163,9 +172,10 @@ def test_fixtures_use_exactly_the_documented_shapes():
     assert kinds == {"sync", "async", "detached", "expression"}
 
 
-def test_sync_shapes_keep_this_arguments_super_new_target_and_hoisting(tmp_path):
+@pytest.mark.parametrize("als", [None, "public", "none"], ids=["node20-direct", "public-api", "no-als"])
+def test_sync_shapes_keep_this_arguments_super_new_target_and_hoisting(tmp_path, als):
     sandbox(tmp_path, "semantics.js", package_type="commonjs")
-    records, stdout = run_both(tmp_path, "semantics.js")
+    records, stdout = run_both(tmp_path, "semantics.js", als=als)
     seen = json.loads(stdout)
     assert seen == {
         "outer": 5,
@@ -198,9 +208,10 @@ def test_sync_shapes_keep_this_arguments_super_new_target_and_hoisting(tmp_path)
         <= outer["start_ns"] + outer["duration_ns"]
 
 
-def test_async_parent_links_survive_awaits_and_concurrent_children(tmp_path):
+@pytest.mark.parametrize("als", [None, "public"], ids=["node20-direct", "public-api"])
+def test_async_parent_links_survive_awaits_and_concurrent_children(tmp_path, als):
     sandbox(tmp_path, "async.mjs")
-    records, stdout = run_both(tmp_path, "async.mjs")
+    records, stdout = run_both(tmp_path, "async.mjs", als=als)
     seen = json.loads(stdout)
     assert seen == {
         "parent": [0, 1, True],  # the rejection is the very same object

@@ -75,6 +75,22 @@
  * properties or #private members must keep super() a root-level statement (TS2401 where the
  * fields are emitted into the constructor), so there OPEN goes after the line of the
  * root-level `super(...);` statement instead of after `{`.
+ *
+ * The engine must leave a function alone when:
+ *  - the `{` line goes on after `{` with anything but a complete comment, or the last line of
+ *    the body also holds the `}` (one-line bodies; nothing can be inserted between);
+ *  - a body-level function declaration shares its name with a parameter, another body-level
+ *    function declaration or any `var` of the body: inside the try block that is a
+ *    SyntaxError (duplicates in strict code, var/function always) or, in sloppy code, no
+ *    longer aliases `arguments`;
+ *  - (async shape) a `var` or body-level function declaration redeclares a parameter or
+ *    `arguments`: inside the arrow it would shadow the parameter instead of reusing it (the
+ *    DETACHED shape is safe there: no parent links for its children, no extra tick);
+ *  - its parameters or body use an identifier starting with `_tel`.
+ * Visible differences that remain: an uncaught exception from a sync body is reported (the
+ * source excerpt Node prints, a debugger's "pause on uncaught") at the CLOSE line, its stack
+ * trace unchanged; an error thrown by an async body has the arrow as its top stack frame,
+ * followed by "at async <name>"; Function.prototype.toString shows the injected lines.
  * ---------------------------------------------------------------------------------------
  */
 'use strict';
@@ -130,7 +146,9 @@ function create() {
   const sink = env.out || (['on', '1', 'true', 'yes'].includes(env.mode) ? 'stderr' : '');
   const fs = sink ? builtin('node:fs') : null;
   if (!fs || typeof Buffer !== 'function' || typeof performance !== 'object') return OFF;
-  return recording(env, sink, fs);
+  const path = builtin('node:path');
+  // Resolved once: a later process.chdir() must not split the output over two files.
+  return recording(env, sink === 'stderr' || path === null ? sink : path.resolve(sink), fs);
 }
 
 function recording(env, sink, fs) {
@@ -194,7 +212,8 @@ function recording(env, sink, fs) {
 
   // A sampled-out root: its trace records nothing, but children must know that.
   class Unsampled {
-    constructor() {
+    constructor(entered) {
+      this.entered = entered; // a sync root made UNSAMPLED current and restores it at end
       this.resource = null;
       this.previous = undefined;
     }
@@ -202,7 +221,10 @@ function recording(env, sink, fs) {
     fail(error) { return error; }
 
     end() {
-      try { leave(this); } catch { /* nothing to undo */ }
+      try {
+        if (this.entered) leave(this);
+        this.entered = false;
+      } catch { /* nothing to undo */ }
     }
 
     run(fn) { return runWith(UNSAMPLED, fn); }
@@ -219,7 +241,7 @@ function recording(env, sink, fs) {
       if (parent === UNSAMPLED) return NOOP;
       let handle;
       if (parent !== undefined) handle = new Span(name, filepath, lineno, parent.traceId, parent.id, 0);
-      else if (sampledOut()) handle = new Unsampled();
+      else if (sampledOut()) handle = new Unsampled(true);
       else handle = new Span(name, filepath, lineno, newTraceId(), null, 0);
       handle.resource = where;
       handle.previous = parent;
@@ -234,7 +256,7 @@ function recording(env, sink, fs) {
     try {
       const parent = current();
       if (parent === UNSAMPLED) return NOOP;
-      if (parent === undefined) return sampledOut() ? new Unsampled() : new Span(name, filepath, lineno, newTraceId(), null, 1);
+      if (parent === undefined) return sampledOut() ? new Unsampled(false) : new Span(name, filepath, lineno, newTraceId(), null, 1);
       return new Span(name, filepath, lineno, parent.traceId, parent.id, 1);
     } catch {
       return NOOP;
