@@ -33,8 +33,12 @@
  * Body shapes insert two whole lines: OPEN after the line holding the body's `{` (after the
  * directive prologue when there is one: "use strict" must stay first), CLOSE before the line
  * holding the body's `}`.  Every original line stays byte-identical.  The file imports the
- * runtime once:   const _tel = require("./_telemetry_utils.cjs");   (CommonJS)
- *                 import * as _tel from "./_telemetry_utils.mjs";   (ES modules, TypeScript)
+ * runtime once, as one of (the tests type-check and run each):
+ *   const _tel = require("./_telemetry_utils.cjs");    CommonJS .js / .cjs
+ *   import * as _tel from "./_telemetry_utils.mjs";    ES modules: .mjs, .mts, .js/.ts in a
+ *                                                      "type": "module" package
+ *   import * as _tel from "./_telemetry_utils.cjs";    .ts compiled to CommonJS
+ *   import _tel = require("./_telemetry_utils.cjs");   .cts
  *
  * SYNC: function declarations and expressions, block-bodied arrows, methods (static and
  * #private too), getters, setters, object-literal methods, constructors (derived ones with
