@@ -22,9 +22,10 @@ class Settings(NamedTuple):
     scope: str = "diff"  # the hook: "diff" (only touched functions) or "all"
     strict: bool = False  # the hook: an unparsable staged file blocks the commit
     lessons_dir: str | None = None  # the project's own prompt lessons (<dir>/<language>/*.md), relative to root
+    go_runtime_dir: str = "internal/telemetry"  # the Go runtime package, relative to each go.mod
 
 
-_TYPES = {"exclude": list, "level": str, "python_runtime_module": str, "python_runtime_path": str, "max_file_bytes": int, "scope": str, "strict": bool, "lessons_dir": str}
+_TYPES = {"exclude": list, "level": str, "python_runtime_module": str, "python_runtime_path": str, "max_file_bytes": int, "scope": str, "strict": bool, "lessons_dir": str, "go_runtime_dir": str}
 _CHOICES = {"level": LEVELS, "scope": ("diff", "all")}
 
 

@@ -16,7 +16,6 @@ from telemetry_inject.engine.inject import GateFailure, candidates, identified, 
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
 from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
-from telemetry_inject.runtimes import runtime_source
 
 
 class WriteMode(NamedTuple):
@@ -82,11 +81,12 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
         return Unchanged(path, result.functions)
     created = None
     if target is not None:
-        runtime_path = _target(runtime.path, settings, mode)
-        if not runtime_path.exists():
-            runtime_path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(runtime_path, runtime_source(language))
-            created = runtime_path
+        for runtime_file, data in language.runtime_payload(runtime.path):  # the main file first, then its companions
+            runtime_path = _target(runtime_file, settings, mode)
+            if not runtime_path.exists():
+                runtime_path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(runtime_path, data)
+                created = created or runtime_path
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, result.source)
     return Changed(path, result.instrumented, created, diff)

@@ -27,6 +27,7 @@ class FunctionUnit(NamedTuple):
     is_generator: bool
     decorators: tuple[str, ...]
     instrumented: bool
+    anchors: tuple[int, ...]  # where the language inserts its lines (Python: the `def` line; Go: after the `{` line)
     markers: tuple[tuple[int, int], ...]  # byte ranges of the whole lines injected for this unit, for strip
     skip_reason: str | None  # set when the unit must never be instrumented
 

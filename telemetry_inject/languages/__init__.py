@@ -1,7 +1,7 @@
 """Languages the engine knows, one module each, listed explicitly."""
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Protocol
 
 import tree_sitter
@@ -9,6 +9,7 @@ import tree_sitter
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.languages.go import Go
 from telemetry_inject.languages.python import Python
 
 
@@ -24,11 +25,12 @@ class Language(Protocol):
     def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]: ...
     def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef: ...  # raises SourceError when it has none
     def is_runtime(self, path: PurePath) -> bool: ...
+    def runtime_payload(self, path: Path) -> list[tuple[Path, bytes]]: ...  # files to write for the runtime at ``path``
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]: ...
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None: ...
 
 
-LANGUAGES: dict[str, Language] = {"python": Python()}
+LANGUAGES: dict[str, Language] = {"python": Python(), "go": Go()}
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES.values() for ext in lang.extensions}
 
 

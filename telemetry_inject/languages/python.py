@@ -91,6 +91,7 @@ class Python:
             is_generator=is_generator,
             decorators=decorators,
             instrumented=marker is not None,
+            anchors=(def_line_start,),
             markers=_marker_line(source, marker),
             skip_reason=_skip_reason(source, node, decorators, indent, first, hints),
         )
@@ -124,6 +125,11 @@ class Python:
 
     def runtime(self, path: Path, settings: Settings) -> RuntimeRef:
         return python_runtime(path, settings)
+
+    def runtime_payload(self, path: Path) -> list[tuple[Path, bytes]]:
+        from telemetry_inject.runtimes import runtime_source
+
+        return [(path, runtime_source(self))]
 
     def is_runtime(self, path: Path) -> bool:
         return path.name == RUNTIME_FILENAME

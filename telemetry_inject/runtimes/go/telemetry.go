@@ -1,8 +1,8 @@
 // Package telemetry records one span per call of an instrumented function,
-// as JSON Lines. telemetry-inject copies this file into a module (by default
-// at internal/telemetry/telemetry.go) and adds, per instrumented function,
+// as JSON Lines. This file was copied into the module by telemetry-inject (by
+// default at internal/telemetry/telemetry.go), which adds, per instrumented function,
 // one line at the top of the body and, per file, one import. Standard library
-// only; Go 1.19 or later.
+// only; Go 1.19 or later, in modules of any `go` version (no generics, no `any`).
 //
 // Before:
 //
@@ -32,7 +32,7 @@
 // computed at run time from the call site, once per call site, and only when a
 // sink is configured. Enrichment adds lazily evaluated attributes:
 //
-//	_tel.Attr("order.id", func() any { return order.ID })
+//	_tel.Attr("order.id", func() interface{} { return order.ID })
 //
 // # Configuration (environment, read once at program start)
 //
@@ -306,7 +306,7 @@ func (s *Span) End() {
 // sensitive (password, token, secret, key, auth, cookie, session, …) are
 // redacted without calling value; long values are truncated; a panic in
 // value is swallowed and the attribute dropped.
-func Attr(name string, value func() any) {
+func Attr(name string, value func() interface{}) {
 	if !enabled || !parentsOn {
 		return
 	}
@@ -546,7 +546,7 @@ var (
 	panics   = map[int64][2]string{}
 )
 
-func (s *Span) finish(how exit, value any, recovered bool) {
+func (s *Span) finish(how exit, value interface{}, recovered bool) {
 	defer swallow()
 	end := int64(time.Since(base))
 	s.restore()
@@ -605,7 +605,7 @@ func (s *Span) finish(how exit, value any, recovered bool) {
 // panicDetails returns error.type and error.message for the panic leaving
 // this span: from the value the span recovered, or else from what the
 // innermost span of this goroutine recovered for the same panic.
-func (s *Span) panicDetails(value any, recovered bool) (errType, errMessage string, known bool) {
+func (s *Span) panicDetails(value interface{}, recovered bool) (errType, errMessage string, known bool) {
 	goid := s.goid
 	if goid == 0 {
 		goid = goroutineID()
@@ -630,7 +630,7 @@ func (s *Span) panicDetails(value any, recovered bool) (errType, errMessage stri
 }
 
 // describe gives error.type and error.message for a panic value.
-func describe(value any) (errType, errMessage string) {
+func describe(value interface{}) (errType, errMessage string) {
 	defer func() {
 		if recover() != nil {
 			errType, errMessage = fmt.Sprintf("%T", value), "<unprintable>"
@@ -653,7 +653,7 @@ var (
 	pendingN  atomic.Int32
 )
 
-func setAttr(name string, value func() any) {
+func setAttr(name string, value func() interface{}) {
 	defer swallow()
 	goid := goroutineID()
 	sh := &shards[goid%shardCount]
@@ -681,7 +681,7 @@ func setAttr(name string, value func() any) {
 }
 
 // evaluate calls value; a panic in it is swallowed (ok is then false).
-func evaluate(value func() any) (v any, ok bool) {
+func evaluate(value func() interface{}) (v interface{}, ok bool) {
 	defer func() {
 		if recover() != nil {
 			v, ok = nil, false
@@ -744,7 +744,7 @@ func appendAttributes(b []byte, attrs []attribute, goexit bool) []byte {
 	return append(b, "}}\n"...)
 }
 
-func appendValue(b []byte, v any) []byte {
+func appendValue(b []byte, v interface{}) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...)

@@ -1,0 +1,237 @@
+"""Go: one ``defer _tel.Start("pkg.Func").End()`` line at the top of the body, one import per file.
+
+The runtime is a package inside the user's module (``internal/telemetry`` by
+default), imported by its path under the module path read from ``go.mod``.
+The import is its own declaration after the last existing one, so gofmt has
+nothing to re-sort, and the user's import block is never touched.
+"""
+from __future__ import annotations
+
+import pkgutil
+import re
+from functools import cached_property
+from pathlib import Path, PurePath
+
+import tree_sitter
+
+from telemetry_inject.config import Settings
+from telemetry_inject.engine.placement import RuntimeRef
+from telemetry_inject.engine.source import SourceError
+from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import line_end as _line_end
+
+ALIAS = b"_tel"
+RUNTIME_FILENAME = "telemetry.go"
+_DEFER = re.compile(rb'[ \t]*defer _tel\.Start\("(?:[^"\\\n]|\\.)*"\)\.End\(\)[ \t]*\r?\n')
+_IMPORT = re.compile(rb'[ \t]*import _tel "[^"\n]+"[ \t]*\r?\n')
+_GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.$", re.MULTILINE)
+_SKIP_PRAGMA = b"telemetry: skip"
+# Compiler directives that a deferred call would break (stack checks, write barriers, linknamed symbols).
+_UNSAFE_DIRECTIVES = (b"//go:nosplit", b"//go:systemstack", b"//go:nowritebarrier", b"//go:nowritebarrierrec", b"//go:norace",
+                      b"//go:linkname", b"//go:yeswritebarrierrec", b"//go:uintptrkeepalive", b"//go:uintptrescapes")
+
+
+def _line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+class Go:
+    name = "go"
+    extensions = (".go",)
+    skipped_suffixes = ("_test.go",)  # tests are instrumented only when asked for (not yet)
+    runtime_filename = RUNTIME_FILENAME
+
+    @cached_property
+    def _language(self) -> tree_sitter.Language:
+        import tree_sitter_go  # on first use: a Python-only repository's hook never loads the Go grammar
+
+        return tree_sitter.Language(tree_sitter_go.language())
+
+    @cached_property
+    def _query(self) -> tree_sitter.Query:
+        text = pkgutil.get_data("telemetry_inject.languages", "queries/go.scm").decode("utf-8")
+        return tree_sitter.Query(self._language, text)
+
+    def parser(self) -> tree_sitter.Parser:
+        return tree_sitter.Parser(self._language)
+
+    def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
+        package = _package_name(tree, source)
+        generated = _GENERATED.search(source[: _package_offset(tree)]) is not None
+        units = []
+        for _, match in tree_sitter.QueryCursor(self._query).matches(tree.root_node):
+            node, name, body = match["function"][0], match["name"][0], match["body"][0]
+            receiver = match.get("receiver", [None])[0]
+            qualname = _text(source, name) if receiver is None else f"{_receiver_type(source, receiver)}.{_text(source, name)}"
+            units.append(self._unit(source, node, body, qualname, package, generated))
+        return units
+
+    def _unit(self, source: bytes, node, body, qualname: str, package: str, generated: bool) -> FunctionUnit:
+        func_line_start = _line_start(source, node.start_byte)
+        indent = source[func_line_start : node.start_byte]
+        after_brace = _line_end(source, body.start_byte)
+        first_line = source[after_brace : _line_end(source, after_brace)]
+        marker = (after_brace, after_brace + len(first_line)) if _DEFER.fullmatch(first_line) and after_brace < body.end_byte else None
+        return FunctionUnit(
+            qualname=qualname,
+            line=node.start_point.row + 1,
+            def_line=node.start_point.row + 1,
+            end_line=node.end_point.row + 1,
+            start_byte=node.start_byte,
+            end_byte=node.end_byte,
+            def_line_start=func_line_start,
+            indent=indent + b"\t",
+            is_async=False,
+            is_generator=False,
+            decorators=(f"{package}.{qualname}",),  # the span name the defer line carries
+            anchors=(after_brace,),
+            instrumented=marker is not None,
+            markers=(marker,) if marker else (),
+            skip_reason=_skip_reason(source, node, body, generated),
+        )
+
+    def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
+        """After the last import declaration; with none, after the package clause and a blank line."""
+        if _runtime_imports(tree, source):
+            return None
+        imports = [c for c in tree.root_node.children if c.type == "import_declaration"]
+        if imports:
+            offset = _line_end(source, imports[-1].end_byte)
+            return Edit(offset, offset, line + newline) if source[offset - 1 : offset] == b"\n" else None
+        clause = next((c for c in tree.root_node.children if c.type == "package_clause"), None)
+        if clause is None:
+            return None
+        offset = _line_end(source, clause.end_byte)
+        return Edit(offset, offset, newline + line + newline) if source[offset - 1 : offset] == b"\n" else None
+
+    def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]:
+        offset = unit.anchors[0]
+        name = unit.decorators[0].replace("\\", "\\\\").replace('"', '\\"').encode()
+        return [Edit(offset, offset, unit.indent + b'defer _tel.Start("' + name + b'").End()' + newline)]
+
+    def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
+        lines = _runtime_imports(tree, source) + [m for u in units for m in u.markers]
+        return [Edit(start, end, b"") for start, end in sorted(lines)]
+
+    def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
+        """No Go compiler in-process: the tree must be free of syntax errors (the tests run go build and vet)."""
+        tree = tree if tree is not None else self.parser().parse(source)
+        if not tree.root_node.has_error:
+            return None
+        node = tree.root_node
+        while True:
+            child = next((c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR"), None)
+            if child is None or node.type == "ERROR":
+                return f"line {node.start_point.row + 1}: syntax error"
+            node = child
+
+    def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
+        module_dir, module = _module(Path(path), settings.root)
+        package_dir = module_dir / settings.go_runtime_dir
+        if Path(path).resolve().parent == package_dir.resolve():
+            raise SourceError("inside the runtime package itself")
+        import_path = f"{module}/{PurePath(settings.go_runtime_dir).as_posix()}"
+        return RuntimeRef(package_dir / RUNTIME_FILENAME, b'import _tel "' + import_path.encode() + b'"')
+
+    def runtime_payload(self, path: Path) -> list[tuple[Path, bytes]]:
+        from telemetry_inject.runtimes import runtime_source
+
+        return [(path, runtime_source(self))]
+
+    def is_runtime(self, path: PurePath) -> bool:
+        if path.name != RUNTIME_FILENAME:
+            return False
+        try:
+            with open(path, "rb") as f:
+                return b"by telemetry-inject" in f.read(600)
+        except OSError:
+            return False
+
+
+def _text(source: bytes, node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _receiver_type(source: bytes, receiver) -> str:
+    """``(s *Store[T])`` → ``Store``."""
+    for node in receiver.named_children:
+        kind = node.child_by_field_name("type")
+        while kind is not None and kind.type in ("pointer_type", "generic_type", "parenthesized_type"):
+            kind = kind.child_by_field_name("type") or (kind.named_children[0] if kind.named_children else None)
+        if kind is not None:
+            return _text(source, kind)
+    return "?"
+
+
+def _package_offset(tree: tree_sitter.Tree) -> int:
+    clause = next((c for c in tree.root_node.children if c.type == "package_clause"), None)
+    return clause.start_byte if clause is not None else 0
+
+
+def _package_name(tree: tree_sitter.Tree, source: bytes) -> str:
+    clause = next((c for c in tree.root_node.children if c.type == "package_clause"), None)
+    name = clause.named_children[0] if clause is not None and clause.named_children else None
+    return _text(source, name) if name is not None else "main"
+
+
+def _runtime_imports(tree: tree_sitter.Tree, source: bytes) -> list[tuple[int, int]]:
+    """Whole lines of ``import _tel "…"`` and, when it is the file's only import, the blank line inject put before it."""
+    found = []
+    declarations = [c for c in tree.root_node.children if c.type == "import_declaration"]
+    for declaration in declarations:
+        start = _line_start(source, declaration.start_byte)
+        end = _line_end(source, declaration.end_byte)
+        if _IMPORT.fullmatch(source[start:end]):
+            if len(declarations) == 1 and start >= 2 and source[start - 1 : start] == b"\n":
+                blank = _line_start(source, start - 1)
+                before = _line_start(source, blank - 1) if blank else 0
+                clause = next((c for c in tree.root_node.children if c.type == "package_clause"), None)
+                if source[blank:start].strip() == b"" and clause is not None and before <= clause.start_byte < blank:
+                    start = blank
+            found.append((start, end))
+    return found
+
+
+def _skip_reason(source: bytes, node, body, generated: bool) -> str | None:
+    if generated:
+        return "generated file"
+    if body.start_point.row == body.end_point.row:
+        return "one-line body"
+    rest = source[body.start_byte + 1 : _line_end(source, body.start_byte)].strip()
+    if rest and not rest.startswith(b"//"):
+        return "body starts on the signature line"
+    comments = _comments_above(source, _line_start(source, node.start_byte)) + source[node.start_byte : _line_end(source, body.start_byte)]
+    if _SKIP_PRAGMA in comments:
+        return "telemetry: skip"
+    if any(directive in comments for directive in _UNSAFE_DIRECTIVES):
+        return "compiler directive (a deferred call would break it)"
+    return None
+
+
+def _comments_above(source: bytes, offset: int) -> bytes:
+    """The block of ``//`` lines directly above ``offset`` (doc comment and compiler directives)."""
+    lines = []
+    while offset > 0:
+        start = _line_start(source, offset - 1)
+        line = source[start:offset].strip()
+        if not line.startswith(b"//"):
+            break
+        lines.append(line)
+        offset = start
+    return b"\n".join(reversed(lines))
+
+
+def _module(path: Path, root: Path) -> tuple[Path, str]:
+    """(the directory of the nearest go.mod, its module path)."""
+    directory = path.resolve().parent
+    root = root.resolve()
+    while True:
+        go_mod = directory / "go.mod"
+        if go_mod.is_file():
+            match = re.search(rb"^module\s+\"?([^\s\"]+)\"?", go_mod.read_bytes(), re.MULTILINE)
+            if match is None:
+                raise SourceError(f"{go_mod}: no module line")
+            return directory, match.group(1).decode()
+        if directory == root or directory.parent == directory:
+            raise SourceError("no go.mod above this file: Go files are instrumented inside a module")
+        directory = directory.parent
