@@ -1,4 +1,4 @@
-"""Input/output case files: tests/cases/python/NAME.py → NAME.expected.py (absent: no change)."""
+"""Input/output case files: tests/cases/<language>/NAME.<ext> → NAME.expected.<ext> (absent: no change)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,34 +8,48 @@ import pytest
 from telemetry_inject.engine.inject import inject, strip
 from telemetry_inject.languages import LANGUAGES
 
-CASES = Path(__file__).parent / "cases" / "python"
-IMPORT = b"import _telemetry_utils as _tel"
-PYTHON = LANGUAGES["python"]
-INPUTS = sorted(p for p in CASES.glob("*.py") if not p.name.endswith(".expected.py"))
+CASES = Path(__file__).parent / "cases"
+# (language, extension, the runtime import line the cases expect)
+SUITES = [
+    ("python", ".py", b"import _telemetry_utils as _tel"),
+    ("go", ".go", b'import _tel "example.com/app/internal/telemetry"'),
+]
+INPUTS = [
+    (LANGUAGES[name], path, line)
+    for name, ext, line in SUITES
+    for path in sorted((CASES / name).glob(f"*{ext}"))
+    if not path.name.endswith(f".expected{ext}")
+]
 
 
-@pytest.mark.parametrize("case", INPUTS, ids=lambda p: p.stem)
-def test_case(case: Path) -> None:
+def _expected(case: Path) -> Path:
+    return case.with_name(case.stem + ".expected" + case.suffix)
+
+
+@pytest.mark.parametrize(("language", "case", "line"), INPUTS, ids=lambda v: v.name if isinstance(v, Path) else "")
+def test_case(language, case: Path, line: bytes) -> None:
     source = case.read_bytes()
-    expected_path = case.with_name(case.stem + ".expected.py")
+    expected_path = _expected(case)
     expected = expected_path.read_bytes() if expected_path.exists() else source
-    result = inject(source, PYTHON, IMPORT)
+    result = inject(source, language, line)
     assert result.source == expected
     if not expected_path.exists():
         assert result.source is source, "no edits must return the input object itself"
 
 
-@pytest.mark.parametrize("case", INPUTS, ids=lambda p: p.stem)
-def test_case_round_trip_and_idempotence(case: Path) -> None:
+@pytest.mark.parametrize(("language", "case", "line"), INPUTS, ids=lambda v: v.name if isinstance(v, Path) else "")
+def test_case_round_trip_and_idempotence(language, case: Path, line: bytes) -> None:
     source = case.read_bytes()
-    once = inject(source, PYTHON, IMPORT).source
+    once = inject(source, language, line).source
     # Cases that start instrumented strip to their own stripped form; the rest strip back exactly.
-    if b"_tel.span" not in source:
-        assert strip(once, PYTHON) == source
-    assert inject(once, PYTHON, IMPORT).source == once
-    assert strip(strip(once, PYTHON), PYTHON) == strip(once, PYTHON)
+    if b"_tel." not in source:
+        assert strip(once, language) == source
+    assert inject(once, language, line).source == once
+    assert strip(strip(once, language), language) == strip(once, language)
 
 
-def test_cases_exist() -> None:
-    assert len(INPUTS) >= 10
-    assert any(CASES.glob("*.expected.py"))
+@pytest.mark.parametrize(("name", "ext"), [(name, ext) for name, ext, _ in SUITES])
+def test_cases_exist(name: str, ext: str) -> None:
+    inputs = [case for language, case, _ in INPUTS if language.name == name]
+    assert len(inputs) >= 5
+    assert any((CASES / name).glob(f"*.expected{ext}"))

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from gotoolchain import check, go_binary
 
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = REPO / "telemetry_inject/runtimes/go/telemetry.go"
@@ -32,30 +33,6 @@ APP = Path(__file__).resolve().parent / "go/app"
 KEYS = {"name", "trace_id", "span_id", "parent_span_id", "start_ns", "duration_ns", "status",
         "error.type", "error.message", "code.filepath", "code.lineno", "code.function",
         "code.namespace", "thread", "pid", "attributes"}
-
-
-def go_binary() -> str:
-    found = shutil.which("go") or next(
-        (str(p) for p in [Path("/usr/lib/go/bin/go")] if p.is_file()), None)
-    if found is None:
-        pytest.fail("the go toolchain is missing: run `bash scripts/toolchains/go.sh` "
-                    "(installs Debian's golang-go), then re-run these tests", pytrace=False)
-    return found
-
-
-def toolchain_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_INJECT", "OTEL_", "GO"))}
-    env.update(GOFLAGS="-mod=mod", GOPROXY="off", GOSUMDB="off", GOTOOLCHAIN="local",
-               GO111MODULE="on", GOCACHE=str(REPO / ".toolchains/go-cache"),
-               GOPATH=str(REPO / ".toolchains/gopath"))
-    return env
-
-
-def check(cmd: list[str], cwd: Path) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=toolchain_env(), capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}{proc.stderr}"
-    return proc.stdout
 
 
 @pytest.fixture(scope="module")
