@@ -17,6 +17,7 @@ from conftest import REPO, git
 from fake_github import FakeGitHub
 
 BOT = [sys.executable, "-m", "telemetry_inject", "bot"]
+EVENTS = Path(__file__).parent / "data" / "events"
 SHOP = {
     "shop/__init__.py": "",
     "shop/cart.py": "def total(items):\n    return sum(items)\n\n\ndef count(items):\n    return len(items)\n\n\ndef empty(items):\n    return not items\n",
@@ -54,20 +55,15 @@ class World:
         return [{"filename": n, "status": "modified", "patch": _hunks(git(self.dev, "diff", base, "feature", "--", n))} for n in names]
 
     def event(self, action: str = "opened", number: int = 7, fork: bool = False) -> dict:
+        """A payload fixture from tests/data/events, with this world's commits in it."""
         pull = self.server.pulls[number]
         pull.files = self.files()
-        head_repo = "someone/r" if fork else "o/r"
-        payload = {
-            "action": action,
-            "number": number,
-            "pull_request": {
-                "number": number,
-                "state": "closed" if action == "closed" else "open",
-                "head": {"ref": "feature", "sha": git(self.dev, "rev-parse", "feature").strip(), "repo": {"full_name": head_repo}},
-                "base": {"ref": "main", "sha": git(self.dev, "rev-parse", "main").strip(), "repo": {"full_name": "o/r"}},
-            },
-            "repository": {"full_name": "o/r", "default_branch": "main"},
-        }
+        name = "fork_opened" if fork else action
+        payload = json.loads((EVENTS / f"pull_request_{name}.json").read_text())
+        payload["action"] = action
+        payload["number"] = payload["pull_request"]["number"] = number
+        payload["pull_request"]["head"]["sha"] = git(self.dev, "rev-parse", "feature").strip()
+        payload["pull_request"]["base"]["sha"] = git(self.dev, "rev-parse", "main").strip()
         pull.head_sha = payload["pull_request"]["head"]["sha"]
         return payload
 
