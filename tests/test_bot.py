@@ -350,3 +350,14 @@ def test_outputs_use_delimiters_no_value_contains_and_the_summary_stays_under_1_
     write_summary(summary, "é" * SUMMARY_LIMIT)
     data = summary.read_bytes()
     assert len(data) < SUMMARY_LIMIT and data.decode("utf-8").endswith("job log)*\n")
+
+
+def test_suggest_mode_posts_at_most_30_comments_and_says_how_many_more(world: World) -> None:
+    many = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(35))
+    world.push_feature({"shop/many.py": many})
+    world.open_pull()
+    proc = world.bot("--mode", "suggest", event=world.event())
+    assert proc.returncode == 0, proc.stderr
+    [review] = world.server.reviews
+    assert len(review.comments) == 30
+    assert "5 more suggestions are not shown" in review.body
