@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", type=Path, metavar="DIR", help="write an instrumented copy under DIR")
     _diff_options(run)
     run.add_argument("--no-cache", action="store_true", help="neither read nor write .telemetry_cache")
-    run.add_argument("--llm", choices=("off", "enrich"), default="off", help="off (default): templates only, no network")
+    run.add_argument("--llm", choices=("off", "fallback", "enrich"), default="off",
+                     help="off (default): templates only, no network; fallback: an LLM instruments languages without a template; "
+                          "enrich: that, plus span attributes")
     _llm_options(run)
     run.add_argument("--budget", type=float, metavar="USD", help="hard cap, checked before each LLM call")
     run.add_argument("--max-parallel", type=int, default=12, help="LLM calls in flight at most (default 12)")
@@ -178,11 +180,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.head and not args.base:
         raise UserError("--head needs --base")
     scope = _diff_scope(args, settings.root)
-    session = _llm_session(args, settings) if args.llm == "enrich" else None
+    session = _llm_session(args, settings) if args.llm != "off" else None
     if session is not None:
         args.jobs = 1  # one budget, one session: calls are made from this process
     mode = run.WriteMode(
-        write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output, scope=scope, use_cache=not args.no_cache, llm=session
+        write=not (args.check or args.dry_run), diff=args.dry_run, output_dir=args.output, scope=scope, use_cache=not args.no_cache, llm=session,
+        llm_mode=args.llm,
     )
     if session is not None:
         if args.max_parallel < 1:

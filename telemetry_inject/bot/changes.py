@@ -30,10 +30,10 @@ class Computed(NamedTuple):
     problems: list[str]  # "file: reason" for skipped or failed files
 
 
-def instrument(paths: list[Path], settings: Settings, scope: DiffScope | None, session, jobs: int = 1) -> Computed:
+def instrument(paths: list[Path], settings: Settings, scope: DiffScope | None, session, jobs: int = 1, llm_mode: str = "enrich") -> Computed:
     root = settings.root
     with tempfile.TemporaryDirectory(prefix="telemetry-inject-bot-") as scratch:
-        mode = run.WriteMode(write=False, output_dir=Path(scratch), scope=scope, llm=session)
+        mode = run.WriteMode(write=False, output_dir=Path(scratch), scope=scope, llm=session, llm_mode=llm_mode)
         if session is not None:
             run.prefetch_enrichments(paths, settings, mode)
         results = run.run_all(paths, partial(run.run_file, settings=settings, mode=mode), jobs=1 if session is not None else jobs)

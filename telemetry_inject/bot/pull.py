@@ -68,7 +68,7 @@ def run_pull_request(runner: Runner, options: Options, out: TextIO) -> int:
         if options.fail_over_budget:
             return 1
         session = None  # spend nothing; templates still run
-    computed = instrument(paths, settings, scope, session)
+    computed = instrument(paths, settings, scope, session, llm_mode=options.llm)
     outcome, outputs, failing = _act(runner, github, repo, pr, options, computed, session, estimate, out)
     outputs.setdefault("over-budget", "true" if refusal or outcome.cost["budget_exceeded"] else "false")
     _publish(runner, github, pr, outcome, outputs, out)
@@ -217,8 +217,8 @@ def _connect(runner: Runner):
 
 def llm_session(options: Options, settings, paths, scope):
     """(session or None, the estimate in USD or None, a refusal line when the estimate is over budget)."""
-    if options.llm != "enrich":
-        return None, None, ""  # fallback: every language in this repository has a template; nothing to ask
+    if options.llm == "off":
+        return None, None, ""
     from telemetry_inject.engine.run import open_cache
     from telemetry_inject.llm import providers
     from telemetry_inject.llm.budget import estimate
@@ -228,7 +228,7 @@ def llm_session(options: Options, settings, paths, scope):
     lessons = settings.root / settings.lessons_dir if settings.lessons_dir else None
     session = LLMSession(provider, options.budget_usd, 3, project_lessons=lessons)
     session.max_parallel = options.max_parallel
-    guess = estimate(paths, settings, session, scope, open_cache(settings.root))
+    guess = estimate(paths, settings, session, scope, open_cache(settings.root), options.llm)
     if options.budget_usd is not None and guess.usd > options.budget_usd:
         refusal = (f"Estimated LLM cost ${guess.usd:.4f} for {guess.functions - guess.cached} functions is over the budget "
                    f"of ${options.budget_usd:.4f}: no model was called.")

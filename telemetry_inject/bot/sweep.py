@@ -107,7 +107,7 @@ def run_sweep(runner: Runner, options, max_functions: int, shard: tuple[int, int
         if options.fail_over_budget:
             return 1
         session = None
-    computed = instrument(chosen_paths, settings, selection, session)
+    computed = instrument(chosen_paths, settings, selection, session, llm_mode=options.llm)
     functions, cost = report_of(computed, session, estimate)
     outcome = render.Outcome("sweep", base_sha, functions, cost, [c.path for c in computed.changes if c.before is None], [])
     url = ""

@@ -22,6 +22,7 @@ _INCREMENTAL_MAX_EDITS = 32
 Lookup = Callable[[str], "tuple[bytes, str] | None"]  # cache key -> (cached edit text, its source)
 Identity = tuple[str, int]  # (qualname, occurrence): survives line insertions
 Insertions = tuple[tuple[int, bytes], ...]  # (lines of the function before it, a whole line to insert)
+NEEDS_LLM = "needs-llm"  # a function of a language without a template, waiting for an LLM answer
 
 
 class GateFailure(Exception):
@@ -48,7 +49,7 @@ class Injection(NamedTuple):
     @property
     def complete(self) -> bool:
         """Every function is instrumented or deliberately skipped: a fixed point under any selection."""
-        return all(f.status != "not-selected" for f in self.functions)
+        return all(f.status not in ("not-selected", NEEDS_LLM) for f in self.functions)
 
     @property
     def instrumented(self) -> tuple[FunctionOutcome, ...]:
@@ -83,12 +84,13 @@ def inject(
     src = read_source(raw)
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
-    outcomes, edits = _plan(language, tree, src, units, import_line, selected)
+    outcomes, edits = _plan(language, tree, src, units, import_line, selected, enrichments)
     if enrichments:
         edits += _enrichment_edits(src.parse_bytes, units, outcomes, enrichments)
     if not edits:
         return Injection(raw, outcomes)
-    outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level) if lookup else (outcomes, ())
+    templated = lookup is not None and _has_template(language)
+    outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level) if templated else (outcomes, ())
     output = apply_edits(raw, src.to_raw(edits))
     if gates:
         strip_edits = language.strip_edits(tree, src.parse_bytes, units)
@@ -148,6 +150,10 @@ def verify(
         raise GateFailure("a second injection would change the output again")
 
 
+def _has_template(language: Language) -> bool:
+    return getattr(language, "template", True)
+
+
 def _plan(
     language: Language,
     tree: tree_sitter.Tree,
@@ -155,20 +161,29 @@ def _plan(
     units: list[FunctionUnit],
     import_line: bytes,
     selected: Selector | None,
+    provided: dict[Identity, Insertions] | None = None,
 ) -> tuple[tuple[FunctionOutcome, ...], list[Edit]]:
+    """Each unit's outcome, and the template's edits. Without a template, a unit is instrumented
+    only through ``provided`` (verified LLM insertions, applied by the caller)."""
+    template = _has_template(language)
     outcomes = []
     edits = []
-    for unit in units:
+    for identity, unit in identified(units):
         if unit.instrumented:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "already"))
         elif unit.skip_reason:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "skipped", unit.skip_reason))
         elif selected is not None and not selected(unit):
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "not-selected"))
-        else:
+        elif template:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="template"))
             edits += language.span_edits(unit, src.newline)
-    if any(u.instrumented for u in units) or edits:
+        elif provided and identity in provided:
+            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="llm"))
+        else:
+            reason = f"no template for {language.name}: `--llm fallback` has an LLM write it"
+            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, NEEDS_LLM, reason))
+    if any(u.instrumented for u in units) or any(o.status == "instrumented" for o in outcomes):
         import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline)
         if import_edit is not None:
             edits.insert(0, import_edit)
@@ -177,15 +192,20 @@ def _plan(
 
 def candidates(raw: bytes, language: Language, selected: Selector | None = None) -> list[tuple[Identity, bytes]]:
     """The functions ``inject`` would instrument, with their text from the `def` line (for the LLM)."""
+    return [(identity, text) for identity, _, text in candidate_units(raw, language, selected)[0]]
+
+
+def candidate_units(raw: bytes, language: Language, selected: Selector | None = None) -> tuple[list[tuple[Identity, FunctionUnit, bytes]], bytes]:
+    """(each function ``inject`` would instrument or hand to the LLM, with its unit and text; the file's newline)."""
     src = read_source(raw)
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
     outcomes, _ = _plan(language, tree, src, units, b"", selected)
     found = []
     for (identity, unit), outcome in zip(identified(units), outcomes):
-        if outcome.status == "instrumented":
-            found.append((identity, src.parse_bytes[unit.def_line_start : _line_end(src.parse_bytes, unit.end_byte)]))
-    return found
+        if outcome.status in ("instrumented", NEEDS_LLM):
+            found.append((identity, unit, src.parse_bytes[unit.def_line_start : _line_end(src.parse_bytes, unit.end_byte)]))
+    return found, src.newline
 
 
 def _enrichment_edits(

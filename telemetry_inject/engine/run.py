@@ -12,7 +12,7 @@ from telemetry_inject.config import Settings
 from telemetry_inject.engine.cache import Cache, file_key
 from telemetry_inject.engine.diff import DiffScope
 from telemetry_inject.engine.files import write_atomic
-from telemetry_inject.engine.inject import GateFailure, candidates, identified, inject, strip
+from telemetry_inject.engine.inject import GateFailure, candidate_units, identified, inject, strip
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
 from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
@@ -25,7 +25,8 @@ class WriteMode(NamedTuple):
     scope: DiffScope | None = None  # only functions this diff touched; None: every function
     use_cache: bool = True
     gates: bool = True  # off only where nothing is written or shown (the check hook)
-    llm: object | None = None  # an llm.enrich.LLMSession: enrich instrumented functions (one process only)
+    llm: object | None = None  # an llm.enrich.LLMSession (one process only)
+    llm_mode: str = "enrich"  # enrich: Python attributes + languages without a template; fallback: only the latter
 
 
 def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
@@ -37,6 +38,8 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
         if mode.output_dir is None:  # not in the diff: not even parsed (I6)
             return Unchanged(path)
         selected = _nothing  # an instrumented copy still gets the file, unchanged
+    if mode.llm is None and not getattr(language, "template", True):
+        return Skipped(path, f"no template for {language.name}: `--llm fallback` has an LLM write it")
     raw = _read(path, settings)
     if not isinstance(raw, bytes):
         return raw
@@ -49,8 +52,7 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
     if cache and mode.output_dir is None and cache.has_file(fixed_point):
         return Unchanged(path, cached=True)
     try:
-        enrich = mode.llm is not None and language.name == "python"  # the LLM path writes Python attributes only, so far
-        enriched = _enrich(raw, language, selected, settings, mode.llm, cache) if enrich else {}
+        enriched = _enrich(raw, path, language, selected, settings, mode, cache) if mode.llm is not None else {}
         result = inject(
             raw,
             language,
@@ -104,13 +106,39 @@ def _nothing(unit) -> bool:
     return False
 
 
-def _enrich(raw: bytes, language, selected, settings: Settings, session, cache: Cache | None) -> dict:
+def _enrich(raw: bytes, path: Path, language, selected, settings: Settings, mode: WriteMode, cache: Cache | None) -> dict:
     """Ask the LLM (or the cache) for each function about to be instrumented; only verified answers come back."""
     put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
     return {
-        identity: session.enrich(text, cache.get_function if cache else None, put, enrichment_key(text, language, settings, session))
-        for identity, text in candidates(raw, language, selected)
+        identity: mode.llm.enrich(text, cache.get_function if cache else None, put, key, task)
+        for identity, key, text, task in llm_jobs(raw, path, language, selected, settings, mode)
     }
+
+
+def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mode: WriteMode) -> list[tuple]:
+    """(identity, cache key, function text, task) for each function this run asks the LLM about."""
+    template = getattr(language, "template", True)
+    if template and (language.name != "python" or mode.llm_mode != "enrich"):
+        return []  # attributes are written for Python only, so far
+    found, newline = candidate_units(raw, language, selected)
+    session = mode.llm
+    if template:
+        return [(identity, enrichment_key(text, language, settings, session), text, session.python_task(text)) for identity, _, text in found]
+    from telemetry_inject.llm.fallback import task_key, wrap_task
+
+    shown_path = _relative(path, settings)
+    return [
+        (identity, task_key(language, unit, text, shown_path, newline, settings.level, session.provider.models), text,
+         wrap_task(language, unit, text, shown_path, newline))
+        for identity, unit, text in found
+    ]
+
+
+def _relative(path: Path, settings: Settings) -> Path:
+    try:
+        return path.resolve().relative_to(settings.root)
+    except ValueError:
+        return Path(path.name)
 
 
 def enrichment_key(text: bytes, language, settings: Settings, session) -> str:
@@ -127,10 +155,10 @@ def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode)
         language = language_for(path)
         in_diff, selected = touched_selector(path, mode.scope)
         raw = _read(path, settings) if in_diff else None
-        if language is None or language.name != "python" or not isinstance(raw, bytes):
+        if language is None or not isinstance(raw, bytes):
             continue
         try:
-            jobs += [(enrichment_key(text, language, settings, mode.llm), text) for _, text in candidates(raw, language, selected)]
+            jobs += [(key, task) for _, key, _, task in llm_jobs(raw, path, language, selected, settings, mode)]
         except SourceError:
             continue  # reported when the file itself is processed
     cache = open_cache(settings.root) if mode.use_cache else None
@@ -142,7 +170,7 @@ def _with_enrichment(functions: tuple, enriched: dict) -> tuple:
     annotated = []
     for identity, outcome in identified(functions):
         e = enriched.get(identity)
-        if e is not None and outcome.status == "instrumented":
+        if e is not None and outcome.status in ("instrumented", "needs-llm"):
             outcome = outcome._replace(
                 llm=e.status, reason=e.reason or None, input_tokens=e.input_tokens, output_tokens=e.output_tokens, cost_usd=e.cost_usd
             )
@@ -262,5 +290,5 @@ def coverage_file(path: Path, settings: Settings) -> Coverage | FileResult:
         outcomes = inject(raw, language, b"", gates=False).functions
     except SourceError as exc:
         return Skipped(path, str(exc))
-    count = lambda status: sum(1 for f in outcomes if f.status == status)  # noqa: E731
-    return Coverage(path, count("already"), count("instrumented"), count("skipped"))
+    count = lambda *statuses: sum(1 for f in outcomes if f.status in statuses)  # noqa: E731
+    return Coverage(path, count("already"), count("instrumented", "needs-llm"), count("skipped"))

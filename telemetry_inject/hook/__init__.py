@@ -20,7 +20,10 @@ from telemetry_inject.results import Changed, Failed, Skipped, Unchanged
 
 
 def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) -> int:
-    paths = [p for p in files if (lang := language_for(p)) is not None and not lang.is_runtime(p) and not is_excluded(p, settings)]
+    paths = [
+        p for p in files
+        if (lang := language_for(p)) is not None and getattr(lang, "template", True) and not lang.is_runtime(p) and not is_excluded(p, settings)
+    ]  # offline: languages without a template wait for `run --llm fallback`
     if not paths:
         return 0
     top = diff.git_root(Path.cwd())

@@ -10,7 +10,9 @@ from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.units import Edit, FunctionUnit
 from telemetry_inject.languages.go import Go
+from telemetry_inject.languages.java import Java
 from telemetry_inject.languages.python import Python
+from telemetry_inject.languages.ruby import Ruby
 
 
 class Language(Protocol):
@@ -30,7 +32,7 @@ class Language(Protocol):
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None: ...
 
 
-LANGUAGES: dict[str, Language] = {"python": Python(), "go": Go()}
+LANGUAGES: dict[str, Language] = {"python": Python(), "go": Go(), "java": Java(), "ruby": Ruby()}
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES.values() for ext in lang.extensions}
 
 

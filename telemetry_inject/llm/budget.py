@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from telemetry_inject.config import Settings
-from telemetry_inject.engine.cache import Cache, function_key
-from telemetry_inject.engine.inject import candidates
-from telemetry_inject.engine.run import touched_selector
+from telemetry_inject.engine.cache import Cache
+from telemetry_inject.engine.run import WriteMode, llm_jobs, touched_selector
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.languages import language_for
-from telemetry_inject.llm.enrich import PROMPT_VERSION, LLMSession
+from telemetry_inject.llm.enrich import LLMSession
 
 
 class Estimate(NamedTuple):
@@ -25,25 +24,25 @@ class Estimate(NamedTuple):
     worst_usd: float
 
 
-def estimate(paths: list[Path], settings: Settings, session: LLMSession, scope, cache: Cache | None) -> Estimate:
-    model = "enrich:" + PROMPT_VERSION + ":" + ",".join(session.provider.models)
+def estimate(paths: list[Path], settings: Settings, session: LLMSession, scope, cache: Cache | None, llm_mode: str = "enrich") -> Estimate:
+    mode = WriteMode(write=False, scope=scope, llm=session, llm_mode=llm_mode)
     functions = cached = 0
     usd = 0.0
     for path in paths:
         language = language_for(path)
         in_diff, selected = touched_selector(path, scope)
-        if not in_diff or language is None or language.name != "python":  # enrichment writes Python only, so far
+        if not in_diff or language is None:
             continue
         try:
-            found = candidates(path.read_bytes(), language, selected)
+            jobs = llm_jobs(path.read_bytes(), path, language, selected, settings, mode)
         except (SourceError, OSError):
             continue
-        for _, text in found:
+        for _, key, text, task in jobs:
             functions += 1
-            if cache is not None and cache.get_function(function_key(text, language.name, settings.level, model)) is not None:
+            if cache is not None and cache.get_function(key) is not None:
                 cached += 1
                 continue
-            usd += session.estimate(text)
+            usd += session.estimate(text, task.system)
     return Estimate(functions, cached, usd, usd * (1 + session.max_retries))
 
 

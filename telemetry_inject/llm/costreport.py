@@ -13,8 +13,8 @@ def cost_report(results: list, session) -> dict:
             continue
         language = language_for(result.path)
         for f in result.functions:
-            if f.status != "instrumented":
-                continue
+            if f.status != "instrumented" and not (f.status == "needs-llm" and f.llm):
+                continue  # only what was instrumented or asked for
             failed = f.llm in ("refused", "over-budget", "error")
             functions.append(
                 {

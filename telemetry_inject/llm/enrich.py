@@ -7,13 +7,14 @@ call against a pessimistic estimate (whole prompt + every allowed output token).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 from telemetry_inject.llm.cost import Budget, BudgetExceeded, pessimistic_estimate, price
 from telemetry_inject.llm.providers import ProviderError, ProviderSettings, complete
-from telemetry_inject.llm.verify import verify_python_enrichment
+from telemetry_inject.llm.verify import Verdict, verify_python_enrichment
 
 PROMPT_VERSION = "python-enrich-1"
 MODEL_FAILURES = 3  # consecutive errors that set a model aside for the rest of the run
@@ -39,6 +40,14 @@ class Enrichment(NamedTuple):
     output_tokens: int = 0
     cost_usd: float = 0.0
     calls: int = 0
+
+
+class Task(NamedTuple):
+    """One function's question: the system prompt, the user message, and how its answer is checked (I9)."""
+
+    system: str
+    user: str
+    verify: Callable[[str], Verdict]
 
 
 class LLMSession:
@@ -67,13 +76,18 @@ class LLMSession:
         lessons = _lessons_in(project_lessons / "python") if project_lessons else []
         self.system = _RULES + "\n\n" + "\n\n".join(_lessons() + lessons[:_MAX_PROJECT_LESSONS])
 
-    def estimate(self, function_text: bytes) -> float:
+    def python_task(self, function_text: bytes) -> Task:
+        """Span attributes for a Python function (``--llm enrich``)."""
+        code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
+        return Task(self.system, code, lambda answer: verify_python_enrichment(function_text, answer))
+
+    def estimate(self, function_text: bytes, system: str | None = None) -> float:
         """A pessimistic price for one attempt at this function (no call is made)."""
         user_chars = len(function_text) + 16
         model = self.provider.models[0]
-        return pessimistic_estimate(self.provider.provider, model, (len(self.system) + user_chars) // 3 + 16, self.max_output_tokens)
+        return pessimistic_estimate(self.provider.provider, model, (len(system or self.system) + user_chars) // 3 + 16, self.max_output_tokens)
 
-    def prefetch(self, jobs: list[tuple[str, bytes]], cache_get=None, cache_put=None) -> None:
+    def prefetch(self, jobs: list[tuple[str, Task]], cache_get=None, cache_put=None) -> None:
         """Enrich many functions with at most ``max_parallel`` calls in flight.
 
         Cache reads and writes stay on this thread (SQLite handles are per thread).
@@ -81,48 +95,50 @@ class LLMSession:
         from concurrent.futures import ThreadPoolExecutor
 
         pending = {}
-        for key, text in jobs:
+        for key, task in jobs:
             if key in self._done or key in pending:
                 continue
-            cached = self._from_cache(text, cache_get, key)
+            cached = self._from_cache(task, cache_get, key)
             if cached is not None:
                 self._done[key] = cached
             else:
-                pending[key] = text
+                pending[key] = task
         if not pending:
             return
         with ThreadPoolExecutor(max(1, self.max_parallel)) as pool:
-            futures = {key: pool.submit(self._ask, text) for key, text in pending.items()}
+            futures = {key: pool.submit(self._ask, task) for key, task in pending.items()}
             for key, future in futures.items():
                 result, answer = future.result()
                 self._done[key] = result
                 if answer is not None and cache_put:
                     cache_put(key, answer)
 
-    def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "") -> Enrichment:
+    def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "", task: Task | None = None) -> Enrichment:
+        """One function's verified answer (prefetched, cached or asked now); ``task`` defaults to Python attributes."""
         if key in self._done:
             return self._done.pop(key)
-        cached = self._from_cache(function_text, cache_get, key)
+        task = task or self.python_task(function_text)
+        cached = self._from_cache(task, cache_get, key)
         if cached is not None:
             return cached
-        result, answer = self._ask(function_text)
+        result, answer = self._ask(task)
         if answer is not None and cache_put and key:
             cache_put(key, answer)
         return result
 
-    def _from_cache(self, function_text: bytes, cache_get, key: str) -> Enrichment | None:
+    def _from_cache(self, task: Task, cache_get, key: str) -> Enrichment | None:
         if cache_get and key:
             hit = cache_get(key)
             if hit is not None:
-                verdict = verify_python_enrichment(function_text, hit[0].decode("utf-8", "replace"))
+                verdict = task.verify(hit[0].decode("utf-8", "replace"))
                 if verdict.accepted:  # a shared cache is no way around I9
                     return Enrichment("cache", verdict.insertions, "")
         return None
 
-    def _ask(self, function_text: bytes) -> tuple[Enrichment, bytes | None]:
+    def _ask(self, task: Task) -> tuple[Enrichment, bytes | None]:
         """Ask, verify, retry with the reason; (result, the verified function to cache or None). Thread-safe."""
         spent = [0, 0, 0.0, 0]  # input tokens, output tokens, USD, calls for this function
-        code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
+        code = task.user
         feedback = guidance = ""
         reasons: list[str] = []
         for attempt in range(self.max_retries + 1):
@@ -135,12 +151,12 @@ class LLMSession:
                 guidance = "\n\nGuidance from reviewing the refused attempts:\n" + reflection.strip()
             models = self._models()
             model = models[(spent[3] + attempt) % len(models)]
-            answer = self._call(model, self.system, code + guidance + feedback, self.max_output_tokens, spent)
+            answer = self._call(model, task.system, code + guidance + feedback, self.max_output_tokens, spent)
             if isinstance(answer, Enrichment):
                 if answer.status == "error" and any(m != model for m in self._models()) and attempt < self.max_retries:
                     continue  # another model may answer
                 return answer, None
-            verdict = verify_python_enrichment(function_text, answer)
+            verdict = task.verify(answer)
             if verdict.accepted:
                 return Enrichment("llm", verdict.insertions, "", *spent), verdict.function
             reasons.append(verdict.reason)

@@ -149,3 +149,49 @@ def _body_telemetry_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> l
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
             pending.extend(getattr(node, field, []) or [])
     return found
+
+
+def verify_wrapped(original: bytes, answer: str, opening: bytes, closing: bytes, open_at: int, close_at: int, shape) -> Verdict:
+    """Accept an answer that is ``original`` plus exactly ``opening`` before its line ``open_at`` and
+    ``closing`` before its line ``close_at`` (0-based line indexes), and nothing else (languages without
+    a template: the two lines are fully determined, so anything else is refused with the reason)."""
+    try:
+        original_text = original.decode("utf-8")
+    except UnicodeDecodeError:
+        return Verdict(False, "the original function is not UTF-8", original)
+    newline = "\r\n" if "\r\n" in original_text else "\n"
+    want = original_text.split(newline)
+    trailing = original_text.endswith(newline)
+    if trailing:
+        want.pop()
+    got = unfence(answer).replace("\r\n", "\n").split("\n")
+    if trailing and got and got[-1] == "":
+        got.pop()
+    open_text, close_text = opening.decode().rstrip("\r\n"), closing.decode().rstrip("\r\n")
+    expected = want[:open_at] + [open_text] + want[open_at:close_at] + [close_text] + want[close_at:]
+    if got == expected:
+        insertions = ((open_at, opening), (close_at, closing))
+        return Verdict(True, "", (newline.join(expected) + (newline if trailing else "")).encode(), (), insertions)
+    return Verdict(False, _wrapped_refusal(want, got, open_text, close_text, open_at, close_at, shape), original)
+
+
+def _wrapped_refusal(want: list[str], got: list[str], open_text: str, close_text: str, open_at: int, close_at: int, shape) -> str:
+    """The first thing wrong with a refused answer, said so that a retry can fix it."""
+    import difflib
+
+    if open_text not in got:
+        if any(shape.open_re.fullmatch((line + "\n").encode()) for line in got):
+            return f"the opening line must be exactly {open_text.strip()!r} (span name, file and line as given)"
+        return f"the opening telemetry line {open_text.strip()!r} is missing"
+    added = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes():
+        if tag == "insert":
+            added += got[j1:j2]
+        elif tag != "equal":
+            return f"line {i1 + 1} of the function was changed or removed: expected {want[i1].strip()[:60]!r}"
+    extra = [line for line in added if line not in (open_text, close_text)]
+    if extra:
+        return f"only the two telemetry lines may be added; the answer also adds {extra[0].strip()[:60]!r}"
+    if added.count(open_text) != 1 or added.count(close_text) != 1:
+        return "add the opening and the closing telemetry line exactly once each"
+    return f"the opening line goes directly after line {open_at} of the function and the closing line directly before line {close_at + 1}"

@@ -1,0 +1,159 @@
+"""Ruby: no template; with ``--llm fallback`` an LLM wraps each method body in a block.
+
+    def total(items)
+      TelemetryInject.span("Shop::Cart#total", "lib/shop/cart.rb", 3) do
+      … the body's lines, untouched …
+      end
+    end
+
+plus one ``require_relative`` line per file for the runtime
+(``telemetry_inject.rb``, beside the nearest Gemfile or gemspec, else at the
+repository root). ``return`` inside the block returns from the method, and
+``yield``, ``block_given?`` and ``super`` still see the method's own.
+"""
+from __future__ import annotations
+
+import os
+import re
+from functools import cached_property
+from pathlib import Path, PurePath
+
+import tree_sitter
+
+from telemetry_inject.config import Settings
+from telemetry_inject.engine.placement import RuntimeRef
+from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import line_end as _line_end
+from telemetry_inject.languages.wrapped import Shape, line_start, strip_lines, syntax_error, wrapped_unit
+
+RUNTIME_FILENAME = "telemetry_inject.rb"
+_STRING = rb'"(?:[^"\\\n]|\\.)*"'
+SHAPE = Shape(
+    open_template="{indent}TelemetryInject.span({name}, {file}, {line}) do",
+    close_template="{indent}end",
+    open_re=re.compile(rb"[ \t]*TelemetryInject\.span\(" + _STRING + rb", " + _STRING + rb", \d+\) do[ \t]*\r?\n"),
+    close_re=re.compile(rb"[ \t]*end[ \t]*\r?\n"),
+    import_re=re.compile(rb'require_relative "(?:[^"\n]*/)?telemetry_inject"[ \t]*\r?\n'),
+)
+RULES = """You add telemetry to one Ruby method.
+Return it exactly as given, every line byte for byte, with exactly two lines added:
+directly after the `def` line:
+{open}
+and directly before the method's closing `end` line:
+{close}
+Use the span name, file and line given. Add nothing else. Answer with the method only."""
+_CONTAINERS = ("module", "class", "singleton_class")
+
+
+class Ruby:
+    name = "ruby"
+    extensions = (".rb",)
+    skipped_suffixes = ("_spec.rb", "_test.rb")
+    runtime_filename = RUNTIME_FILENAME
+    template = False  # the LLM writes it (--llm fallback)
+    shape = SHAPE
+    rules = RULES
+
+    @cached_property
+    def _language(self) -> tree_sitter.Language:
+        import tree_sitter_ruby  # on first use only
+
+        return tree_sitter.Language(tree_sitter_ruby.language())
+
+    def parser(self) -> tree_sitter.Parser:
+        return tree_sitter.Parser(self._language)
+
+    def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
+        units = []
+        stack = [(tree.root_node, "")]
+        while stack:
+            node, prefix = stack.pop()
+            for child in node.named_children:
+                if child.type in _CONTAINERS:
+                    name = child.child_by_field_name("name")
+                    label = _text(source, name) if name is not None else "<singleton>"
+                    body = child.child_by_field_name("body")
+                    if body is not None:
+                        stack.append((body, f"{prefix}{label}::"))
+                elif child.type in ("method", "singleton_method"):
+                    units.append(self._unit(source, child, prefix))
+                elif child.type in ("body_statement", "begin"):
+                    stack.append((child, prefix))
+        return sorted(units, key=lambda u: u.start_byte)
+
+    def _unit(self, source: bytes, node, prefix: str) -> FunctionUnit:
+        name = _text(source, node.child_by_field_name("name"))
+        owner = prefix[:-2] if prefix else "Object"
+        qualname = f"{owner}.{name}" if node.type == "singleton_method" else f"{owner}#{name}"
+        params = node.child_by_field_name("parameters")
+        header_end = params.end_byte if params is not None else node.child_by_field_name("name").end_byte
+        open_after = _line_end(source, header_end)
+        close_at = line_start(source, node.end_byte - 1)
+        return wrapped_unit(source, qualname, node, open_after, close_at, SHAPE, _skip_reason(source, node, header_end, open_after, close_at))
+
+    def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
+        """After the leading comments (magic comments must stay first) and any leading require lines."""
+        if SHAPE.import_re.search(source):
+            return None
+        offset = 0
+        for child in tree.root_node.children:
+            is_require = child.type == "call" and _text(source, child).startswith(("require ", "require_relative ", "require(", "require_relative("))
+            if child.type == "comment" or is_require:
+                offset = _line_end(source, child.end_byte)
+                continue
+            break
+        if offset and source[offset - 1 : offset] != b"\n":
+            return None
+        return Edit(offset, offset, line + newline)
+
+    def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]:
+        raise NotImplementedError("Ruby has no template: the LLM writes the telemetry (--llm fallback)")
+
+    def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
+        return strip_lines(source, units, SHAPE)
+
+    def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
+        return syntax_error(self.parser(), tree, source)  # the tests run ruby -c
+
+    def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
+        home = _project_dir(Path(path), settings.root)
+        runtime = home / RUNTIME_FILENAME
+        relative = os.path.relpath(home / "telemetry_inject", Path(path).resolve().parent).replace(os.sep, "/")
+        if not relative.startswith("."):
+            relative = "./" + relative
+        return RuntimeRef(runtime, f'require_relative "{relative}"'.encode())
+
+    def runtime_payload(self, path: Path) -> list[tuple[Path, bytes]]:
+        from telemetry_inject.runtimes import runtime_source
+
+        return [(path, runtime_source(self))]
+
+    def is_runtime(self, path: PurePath) -> bool:
+        return path.name == RUNTIME_FILENAME
+
+
+def _skip_reason(source: bytes, node, header_end: int, open_after: int, close_at: int) -> str | None:
+    if node.start_point.row == node.end_point.row or not source[node.end_byte - 3 : node.end_byte] == b"end":
+        return "one-line or endless method"
+    if source[header_end:open_after].strip().lstrip(b")").strip() not in (b"",) and not source[header_end:open_after].strip().startswith(b"#"):
+        return "body starts on the def line"
+    if source[close_at : node.end_byte - 3].strip():
+        return "the closing `end` shares its line with code"
+    if close_at <= open_after:
+        return "empty method"
+    return None
+
+
+def _text(source: bytes, node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _project_dir(path: Path, root: Path) -> Path:
+    directory = path.resolve().parent
+    root = root.resolve()
+    while True:
+        if (directory / "Gemfile").is_file() or any(directory.glob("*.gemspec")):
+            return directory
+        if directory == root or directory.parent == directory:
+            return root
+        directory = directory.parent

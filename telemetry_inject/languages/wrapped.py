@@ -1,0 +1,128 @@
+"""Languages without a template (Java, Ruby): an LLM writes the telemetry, we verify every line.
+
+The telemetry is two whole lines per function, OPEN after the line that opens
+the body and CLOSE before the line that closes it, each matching the language's
+pattern with this very function's name, file and line in it. So the verifier
+knows the only acceptable answer exactly (``expected_lines``), strip removes the
+lines by their pattern, and a function is instrumented when both lines are in
+place. The shapes are documented in each runtime's header.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+from typing import NamedTuple
+
+from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import line_end as _line_end
+
+
+class Shape(NamedTuple):
+    """A language's two telemetry lines, as format templates and as recognizers."""
+
+    open_template: str  # with {indent}, {name}, {file}, {line} (JSON-escaped string literals for name and file)
+    close_template: str  # with {indent}
+    open_re: re.Pattern[bytes]
+    close_re: re.Pattern[bytes]
+    import_re: re.Pattern[bytes] | None  # the per-file runtime import line, if the language has one
+
+
+def line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def string_literal(text: str) -> str:
+    """A double-quoted literal valid in Java and Ruby (and JSON): escapes \\, " and control characters."""
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def wrapped_unit(
+    source: bytes,
+    qualname: str,
+    node,
+    open_after: int,
+    close_at: int,
+    shape: Shape,
+    skip_reason: str | None,
+) -> FunctionUnit:
+    """A unit whose telemetry goes after byte ``open_after`` (a line end) and before ``close_at`` (a line start)."""
+    def_line_start = line_start(source, node.start_byte)
+    body_indent = _body_indent(source, open_after, close_at, source[def_line_start : node.start_byte])
+    markers: tuple[tuple[int, int], ...] = ()
+    if skip_reason is None:
+        first = source[open_after : _line_end(source, open_after)]
+        last_start = line_start(source, close_at - 1) if close_at > open_after else close_at
+        last = source[last_start:close_at]
+        if shape.open_re.fullmatch(first) and shape.close_re.fullmatch(last) and last_start > open_after:
+            markers = ((open_after, open_after + len(first)), (last_start, close_at))
+    return FunctionUnit(
+        qualname=qualname,
+        line=node.start_point.row + 1,
+        def_line=node.start_point.row + 1,
+        end_line=node.end_point.row + 1,
+        start_byte=node.start_byte,
+        end_byte=node.end_byte,
+        def_line_start=def_line_start,
+        indent=body_indent,
+        is_async=False,
+        is_generator=False,
+        decorators=(),
+        anchors=(open_after, close_at),
+        instrumented=bool(markers),
+        markers=markers,
+        skip_reason=skip_reason,
+    )
+
+
+def _body_indent(source: bytes, open_after: int, close_at: int, outer: bytes) -> bytes:
+    """The indentation of the body's first non-blank line, else the function's plus one step."""
+    offset = open_after
+    while offset < close_at:
+        end = _line_end(source, offset)
+        line = source[offset:end]
+        if line.strip():
+            return line[: len(line) - len(line.lstrip(b" \t"))]
+        offset = end
+    return outer + (b"\t" if outer.startswith(b"\t") else b"    ")
+
+
+def expected_lines(shape: Shape, unit: FunctionUnit, path: PurePath, newline: bytes) -> tuple[bytes, bytes]:
+    """The exact OPEN and CLOSE lines for ``unit`` (what the LLM must write, and the cache re-verifies)."""
+    indent = unit.indent.decode("utf-8", "replace")
+    opening = shape.open_template.format(indent=indent, name=string_literal(unit.qualname), file=string_literal(path.as_posix()), line=unit.def_line)
+    closing = shape.close_template.format(indent=indent)
+    return opening.encode() + newline, closing.encode() + newline
+
+
+def strip_lines(source: bytes, units: list[FunctionUnit], shape: Shape) -> list[Edit]:
+    """Whole-line deletions of every unit's OPEN/CLOSE lines and of the runtime import."""
+    ranges = [m for u in units for m in u.markers]
+    if shape.import_re is not None:
+        offset = 0
+        while offset < len(source):
+            end = _line_end(source, offset)
+            if shape.import_re.fullmatch(source[offset:end]):
+                ranges.append((offset, end))
+            offset = end
+    return [Edit(start, end, b"") for start, end in sorted(ranges)]
+
+
+def syntax_error(parser, tree, source: bytes) -> str | None:
+    tree = tree if tree is not None else parser.parse(source)
+    if not tree.root_node.has_error:
+        return None
+    node = tree.root_node
+    while True:
+        child = next((c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR"), None)
+        if child is None or node.type == "ERROR":
+            return f"line {node.start_point.row + 1}: syntax error"
+        node = child
