@@ -15,6 +15,8 @@ from pathlib import Path
 from telemetry_inject import __version__
 from telemetry_inject.errors import UserError
 
+DEFAULT_LESSONS_DIR = ".telemetry-lessons"  # where --learn writes when config `lessons-dir` is not set
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="telemetry-inject", description="Add telemetry spans to the functions you change.")
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-parallel", action="store_true", help="one LLM call at a time")
     run.add_argument("--report", type=Path, metavar="FILE", help="write a Markdown cost report")
     run.add_argument("--report-json", type=Path, metavar="FILE", help="write a JSON cost report")
+    run.add_argument("--learn", action="store_true",
+                     help="when a retry succeeds on a failure class no lesson covers, record a lesson in the project's lessons directory "
+                          "(config `lessons-dir`, default .telemetry-lessons)")
     budget = command("budget", "Estimate what --llm enrich would cost for these files or this diff, calling no model.")
     _diff_options(budget)
     _llm_options(budget)
@@ -209,6 +214,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         unpriced = " (some models unpriced, counted as $0)" if session.unpriced else ""
         aside = f"; set aside after repeated errors: {', '.join(session.set_aside())}" if session.set_aside() else ""
         print(f"LLM: {session.calls} calls, ${session.budget.spent:.4f}{limit}{unpriced}{aside}")
+        for lesson in session.learned:
+            print(f"learned a lesson: {lesson.relative_to(settings.root).as_posix()} (review it, then commit it)")
     return 1 if any(isinstance(r, (run.Changed, run.Failed)) for r in results) else 0
 
 
@@ -221,8 +228,11 @@ def _llm_session(args: argparse.Namespace, settings, require_key: bool = True):
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env", require_key=require_key)
-    lessons = settings.root / settings.lessons_dir if settings.lessons_dir else None
-    return LLMSession(provider, getattr(args, "budget", None), args.max_retries, reflection_threshold=args.reflection_threshold, project_lessons=lessons)
+    learn = getattr(args, "learn", False)
+    directory = settings.lessons_dir or (DEFAULT_LESSONS_DIR if learn else None)
+    lessons = settings.root / directory if directory else None
+    return LLMSession(provider, getattr(args, "budget", None), args.max_retries, reflection_threshold=args.reflection_threshold,
+                      project_lessons=lessons, learn=learn)
 
 
 def _diff_scope(args: argparse.Namespace, root: Path):

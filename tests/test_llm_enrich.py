@@ -215,3 +215,25 @@ def test_a_failing_model_is_set_aside_and_the_rotation_goes_on(shop: Path, capsy
     assert len(bad_calls) == 3 * 3, "three failed calls (each with the SDK's two retries), then never again"
     assert (shop / "shop.py").read_text().count('_tel.attr("order.n"') == 6
     assert "set aside after repeated errors: bad-model" in out
+
+
+def test_learn_records_a_lesson_for_a_new_failure_class_once(shop: Path, capsys) -> None:
+    """A retry that succeeds after a refusal no shipped lesson covers leaves one lesson file, however many runs."""
+    bad = PLACE.replace('"order.id"', '"Order-ID"')  # breaks the naming rule: no shipped lesson covers it
+    for _ in range(2):
+        (shop / "shop.py").write_text(SOURCE)
+        with FakeLLM([bad, PLACE, SHIP]) as server:
+            assert main(enrich(server, "--learn", "--no-cache")) == 1
+        assert functions(capsys)["place"]["llm"] == "llm"
+    assert [p.name for p in (shop / ".telemetry-lessons/python").iterdir()] == ["attribute-names.md"]
+    lesson = (shop / ".telemetry-lessons/python/attribute-names.md").read_text()
+    assert "lowercase dotted string literal" in lesson
+    assert "lowercase dotted string literal" in server.requests[0]["body"]["messages"][0]["content"]  # it joined the prompt
+
+
+def test_a_failure_class_a_shipped_lesson_covers_is_not_learned(shop: Path, capsys) -> None:
+    bad = PLACE.replace("return total", "return total * 2")  # keep-every-line ships with the tool
+    with FakeLLM([bad, PLACE, SHIP]) as server:
+        assert main(enrich(server, "--learn")) == 1
+    capsys.readouterr()
+    assert not (shop / ".telemetry-lessons").exists()

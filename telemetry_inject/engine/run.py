@@ -125,11 +125,13 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
     if template:
         return [(identity, enrichment_key(text, language, settings, session), text, session.python_task(text)) for identity, _, text in found]
     from telemetry_inject.llm.fallback import task_key, wrap_task
+    from telemetry_inject.llm.lessons import prompt_lessons
 
     shown_path = _relative(path, settings)
+    lessons = prompt_lessons(session.project_lessons, language.name)
     return [
         (identity, task_key(language, unit, text, shown_path, newline, settings.level, session.provider.models), text,
-         wrap_task(language, unit, text, shown_path, newline))
+         wrap_task(language, unit, text, shown_path, newline, lessons))
         for identity, unit, text in found
     ]
 

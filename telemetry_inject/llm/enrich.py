@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 from telemetry_inject.llm.cost import Budget, BudgetExceeded, pessimistic_estimate, price
 from telemetry_inject.llm.providers import ProviderError, ProviderSettings, complete
+from telemetry_inject.llm.lessons import learn, prompt_lessons
 from telemetry_inject.llm.verify import Verdict, verify_python_enrichment
 
 PROMPT_VERSION = "python-enrich-1"
@@ -48,6 +48,7 @@ class Task(NamedTuple):
     system: str
     user: str
     verify: Callable[[str], Verdict]
+    language: str = "python"
 
 
 class LLMSession:
@@ -61,6 +62,7 @@ class LLMSession:
         max_output_tokens: int = 2048,
         reflection_threshold: int = 2,
         project_lessons: Path | None = None,
+        learn: bool = False,
     ) -> None:
         self.provider = provider
         self.reflection_threshold = reflection_threshold
@@ -73,13 +75,15 @@ class LLMSession:
         self._done: dict[str, Enrichment] = {}  # prefetched results by cache key
         self._failures: dict[str, int] = {}  # consecutive provider errors per model
         self._lock = threading.Lock()
-        lessons = _lessons_in(project_lessons / "python") if project_lessons else []
-        self.system = _RULES + "\n\n" + "\n\n".join(_lessons() + lessons[:_MAX_PROJECT_LESSONS])
+        self.project_lessons = project_lessons
+        self.learn = learn and project_lessons is not None
+        self.learned: list[Path] = []  # lesson files --learn wrote this run
+        self.system = _RULES + "\n\n" + prompt_lessons(project_lessons, "python")
 
     def python_task(self, function_text: bytes) -> Task:
         """Span attributes for a Python function (``--llm enrich``)."""
         code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
-        return Task(self.system, code, lambda answer: verify_python_enrichment(function_text, answer))
+        return Task(self.system, code, lambda answer: verify_python_enrichment(function_text, answer), "python")
 
     def estimate(self, function_text: bytes, system: str | None = None) -> float:
         """A pessimistic price for one attempt at this function (no call is made)."""
@@ -158,10 +162,20 @@ class LLMSession:
                 return answer, None
             verdict = task.verify(answer)
             if verdict.accepted:
+                if reasons and self.learn:
+                    self._learn(task.language, reasons)
                 return Enrichment("llm", verdict.insertions, "", *spent), verdict.function
             reasons.append(verdict.reason)
             feedback = f"\n\nYour previous answer was refused: {verdict.reason}. Return the function again, following the rules."
         return Enrichment("refused", (), reasons[-1], *spent), None
+
+    def _learn(self, language: str, reasons: list[str]) -> None:
+        """A retry succeeded after refusals: record a lesson for each failure class no lesson covers (--learn)."""
+        for reason in reasons:
+            with self._lock:  # prefetch asks from threads
+                path = learn(self.project_lessons, language, reason)
+                if path is not None:
+                    self.learned.append(path)
 
     def _models(self) -> list[str]:
         """The rotation, less models that failed MODEL_FAILURES times in a row (set aside for the run)."""
@@ -197,21 +211,3 @@ class LLMSession:
         spent[2] += priced.usd
         spent[3] += 1
         return reply.text
-
-
-_MAX_PROJECT_LESSONS = 8
-
-
-def _lessons_in(folder: Path) -> list[str]:
-    """The project's own lessons (config `lessons-dir`), in name order."""
-    if not folder.is_dir():
-        return []
-    return [path.read_text(encoding="utf-8").strip() for path in sorted(folder.glob("*.md"))]
-
-
-def _lessons() -> list[str]:
-    """The shipped lessons for Python (lessons/python/*.md, packaged as telemetry_inject/lessons)."""
-    folder = resources.files("telemetry_inject").joinpath("lessons", "python")
-    if not folder.is_dir():
-        return []
-    return [entry.read_text(encoding="utf-8").strip() for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".md")]

@@ -17,19 +17,21 @@ from telemetry_inject.llm.verify import verify_wrapped
 PROMPT_VERSION = "fallback-1"
 
 
-def wrap_task(language, unit: FunctionUnit, text: bytes, path: PurePath, newline: bytes) -> Task:
+def wrap_task(language, unit: FunctionUnit, text: bytes, path: PurePath, newline: bytes, lessons: str = "") -> Task:
     """The question for one function of a template-less language, and its exact verifier."""
     opening, closing = expected_lines(language.shape, unit, path, newline)
     open_at = text.count(b"\n", 0, unit.anchors[0] - unit.def_line_start)
     close_at = text.count(b"\n", 0, unit.anchors[1] - unit.def_line_start)
     system = language.rules.format(open="    <the opening line given below>", close="    <the closing line given below>")
+    if lessons:
+        system += "\n\n" + lessons
     fence = language.name
     user = (
         f"```{fence}\n{text.decode('utf-8', 'replace')}```\n\n"
         f"Opening line (after line {open_at} of the function):\n{opening.decode().rstrip()}\n"
         f"Closing line (before line {close_at + 1}):\n{closing.decode().rstrip()}"
     )
-    return Task(system, user, lambda answer: verify_wrapped(text, answer, opening, closing, open_at, close_at, language.shape))
+    return Task(system, user, lambda answer: verify_wrapped(text, answer, opening, closing, open_at, close_at, language.shape), language.name)
 
 
 def task_key(language, unit: FunctionUnit, text: bytes, path: PurePath, newline: bytes, level: str, models: tuple[str, ...]) -> str:
