@@ -11,6 +11,7 @@ from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.units import Edit, FunctionUnit
 from telemetry_inject.languages.go import Go
 from telemetry_inject.languages.java import Java
+from telemetry_inject.languages.javascript import JavaScript, TypeScript
 from telemetry_inject.languages.python import Python
 from telemetry_inject.languages.ruby import Ruby
 
@@ -32,7 +33,7 @@ class Language(Protocol):
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None: ...
 
 
-LANGUAGES: dict[str, Language] = {"python": Python(), "go": Go(), "java": Java(), "ruby": Ruby()}
+LANGUAGES: dict[str, Language] = {"python": Python(), "go": Go(), "java": Java(), "ruby": Ruby(), "javascript": JavaScript(), "typescript": TypeScript()}
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES.values() for ext in lang.extensions}
 
 
