@@ -24,6 +24,7 @@ _TEL_NAME = re.compile(rb"(?<![\w$])_tel[\w$]*")
 _IDENTIFIERS = frozenset({"identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"})
 _GENERATED = re.compile(rb"@generated\b|\bDO NOT EDIT\b")
 _SKIP_PRAGMA = b"telemetry: skip"
+_ASM = "asm.js code (a wrapper would fail its validation)"
 _RUNTIME_USE, _OWN_TEL, _OTHER_USE = "runtime", "own", "other"  # kinds of `_tel…` identifiers
 
 
@@ -54,6 +55,8 @@ def function_units(tree: tree_sitter.Tree, source: bytes, query: tree_sitter.Que
     file_reason = _file_reason(root, source, imports, uses)
     bad_uses = [offset for offset, kind in uses if kind != _RUNTIME_USE]
     reasons = [None if s.markers else file_reason or _unit_reason(source, s, bad_uses, typescript) for s in found]
+    asm = _outermost([(s.node.start_byte, s.node.end_byte) for s, reason in zip(found, reasons) if reason == _ASM])
+    reasons = [_ASM if reason is None and not s.markers and _inside(asm, s.node.start_byte) else reason for s, reason in zip(found, reasons)]
     lines = _predicted_lines(source, found, reasons, not imports)
     names = js_names.qualnames([s.node for s in found], source, lines)
     return [
@@ -223,12 +226,34 @@ def _unit_reason(source: bytes, s: _Shape, bad_uses: list[int], typescript: bool
     if s.problem:
         return s.problem
     body = node.child_by_field_name("body")
+    if typescript and s.shape == CALL and node.child_by_field_name("return_type") is None and _may_infer_predicate(source, node, body):
+        return "TypeScript may infer a type predicate from it (`x => x !== undefined`), which the in-line wrapper hides"
     if body.type != "statement_block":
         return None
     directives = [c for c in body.named_children if _is_directive(c)]
     if any(source[d.start_byte + 1 : d.end_byte].startswith(b"use asm") for d in directives):
-        return "asm.js function (a wrapper would fail its validation)"
+        return _ASM
     return _declaration_problem(source, node, body, s.shape, typescript)
+
+
+_PREDICATE_OPERATORS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in", "&&", "||"})
+
+
+def _may_infer_predicate(source: bytes, node: Node, body: Node) -> bool:
+    """Could tsc (5.5+) infer ``param is T`` from this arrow? Only from a boolean test of a parameter;
+    told apart here by its form: a comparison, a negation, or a call taking a parameter."""
+    returned = [r.named_children[0] for r in body.named_children if r.type == "return_statement" and r.named_child_count] if body.type == "statement_block" else [body]
+    params = js_names.bound_names(source, node.child_by_field_name("parameters") or node.child_by_field_name("parameter"))
+    for expression in returned:
+        while expression.type == "parenthesized_expression" and expression.named_child_count:
+            expression = expression.named_children[0]
+        operator = js_names.node_text(expression.child_by_field_name("operator"))
+        if (expression.type == "binary_expression" and operator in _PREDICATE_OPERATORS) or (expression.type == "unary_expression" and operator == "!"):
+            return True
+        arguments = expression.child_by_field_name("arguments") if expression.type == "call_expression" else None
+        if arguments is not None and any(a.type == "identifier" and js_names.text(source, a) in params for a in arguments.named_children):
+            return True
+    return False
 
 
 def _declaration_problem(source: bytes, node: Node, body: Node, shape: str, typescript: bool) -> str | None:
@@ -331,8 +356,7 @@ def _is_directive(node: Node) -> bool:
 def _has_pragma(source: bytes, node: Node) -> bool:
     """`telemetry: skip` on the function's first line or in the comment lines right above it."""
     start = _line_start(source, node.start_byte)
-    body = node.child_by_field_name("body")
-    if _SKIP_PRAGMA in source[start : max(body.start_byte, node.start_byte)]:
+    if _SKIP_PRAGMA in source[start : _line_end(source, node.child_by_field_name("body").start_byte)]:
         return True
     while start > 0:
         above = _line_start(source, start - 1)

@@ -1,0 +1,8 @@
+// Windows newlines
+function crlf(a) {
+  return a;
+}
+
+const arrow = (a) => {
+  return a;
+};

@@ -1,0 +1,30 @@
+// Functions using `_tel` names, the skip pragma, and asm.js are left alone.
+function usesTelName(_telemetry) {
+  return _telemetry;
+}
+
+function usesTelInBody() {
+  const _tel$ = 1;
+  return _tel$;
+}
+
+// telemetry: skip
+function skippedByPragma() {
+  return 1;
+}
+
+function skippedOnTheLine() { // telemetry: skip
+  return 2;
+}
+
+function asmModule(stdlib) {
+  "use asm";
+  function f() {
+    return 0;
+  }
+  return { f: f };
+}
+
+function instrumented() {
+  return 3;
+}
