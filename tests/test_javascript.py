@@ -87,6 +87,21 @@ def test_every_skip_rule_has_a_case() -> None:
         assert any(fragment in reason for reason in reasons), fragment
 
 
+@pytest.mark.parametrize(("name", "source", "line", "written"), [
+    ("javascript", b"function f() {\n  return 1;\n}\n", b'const _tel = require("./_telemetry_utils.cjs");', b'const _tel = require("./_telemetry_utils.cjs");'),
+    ("javascript", b"export function f() {\n  return 1;\n}\n", b'const _tel = require("../_telemetry_utils.cjs");', b'import * as _tel from "../_telemetry_utils.cjs";'),
+    ("typescript", b"import fs = require('fs');\nexport function f() {\n  return fs;\n}\n", b'import * as _tel from "./_telemetry_utils.cjs";', b'import _tel = require("./_telemetry_utils.cjs");'),
+    ("typescript", b"import fs from 'fs';\nexport function f() {\n  return fs;\n}\n", b'import * as _tel from "./_telemetry_utils.cjs";', b'import * as _tel from "./_telemetry_utils.cjs";'),
+    ("typescript", b"import fs = require('fs');\nexport function f() {\n  return fs;\n}\n", b'import * as _tel from "./_telemetry_utils.mjs";', b'import * as _tel from "./_telemetry_utils.mjs";'),
+], ids=["commonjs", "esm-syntax-in-commonjs-package", "ts-import-require", "ts-esm-syntax-to-commonjs", "ts-esm"])
+def test_the_import_follows_how_the_file_imports(name: str, source: bytes, line: bytes, written: bytes) -> None:
+    """ES module syntax outside a "module" package is bundled or compiled: `import` the CommonJS runtime;
+    a TypeScript file that imports with `import x = require()` may have to (verbatimModuleSyntax)."""
+    output = inject(source, LANGUAGES[name], line).source
+    assert written + b"\n" in output
+    assert strip(output, LANGUAGES[name]) == source
+
+
 def test_expected_javascript_parses_in_node(tmp_path: Path) -> None:
     """Node's own parser (early errors included: a redeclared `const _tel$` or a `var` clashing with
     a block-level function would fail here) accepts every expected output but the JSX one."""

@@ -79,9 +79,7 @@ class JavaScript:
         offset = js_units.import_offset(root, source)
         if offset is None:
             return None
-        if any(c.type in ("import_statement", "export_statement") for c in root.children):
-            line = js_shapes.as_esm_import(line)  # ES module syntax outside a "module" package: bundled or compiled
-        return Edit(offset, offset, line + newline)
+        return Edit(offset, offset, js_shapes.adapted_import(line, root) + newline)
 
     def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]:
         name, shape, line = unit.decorators[0], unit.decorators[1], int(unit.decorators[2])

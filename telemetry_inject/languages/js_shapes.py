@@ -84,8 +84,18 @@ def import_line(form: str, directory: str) -> bytes:
     return b"const _tel = require(" + cjs + b");"
 
 
-def as_esm_import(line: bytes) -> bytes:
-    """``const _tel = require("X")`` → ``import * as _tel from "X"`` (a file written in ES module syntax)."""
-    if not line.startswith(b"const _tel = require("):
-        return line
-    return b"import * as _tel from " + line[len(b"const _tel = require(") : -2] + b";"
+def adapted_import(line: bytes, root) -> bytes:
+    """The import line in the form the file's own imports show it is compiled in.
+
+    ``const _tel = require(X)`` in a file written with ``import``/``export`` (bundled or
+    compiled; outside a "module" package) becomes ``import * as _tel from X``; TypeScript's
+    ``import * as _tel from X`` (CommonJS output) becomes ``import _tel = require(X)`` in a
+    file that imports that way itself (its settings may forbid the other: verbatimModuleSyntax).
+    """
+    statements = [c for c in root.children if c.type in ("import_statement", "export_statement")]
+    if line.startswith(b"const _tel = require(") and statements:
+        return b"import * as _tel from " + line[len(b"const _tel = require(") : -2] + b";"
+    requires = any(c.type == "import_require_clause" for s in statements for c in s.children)
+    if line.startswith(b"import * as _tel from ") and line.endswith(b'.cjs";') and requires:
+        return b"import _tel = require(" + line[len(b"import * as _tel from ") : -1] + b");"
+    return line

@@ -262,7 +262,7 @@ def _declaration_problem(source: bytes, node: Node, body: Node, shape: str, type
     if not declared and not wrapped:
         return None
     params = js_names.bound_names(source, node.child_by_field_name("parameters") or node.child_by_field_name("parameter"))
-    variables = js_names.var_names(source, body) if b"var" in source[body.start_byte : body.end_byte] else set()
+    variables = js_names.var_names(source, body) if source.find(b"var", body.start_byte, body.end_byte) >= 0 else set()
     if declared and shape in LINE_SHAPES:
         if typescript:
             return "function declaration in the body: inside the try block tsc rejects it for ES5 targets (TS1250/TS1252)"
