@@ -54,7 +54,8 @@ def function_units(tree: tree_sitter.Tree, source: bytes, query: tree_sitter.Que
     uses = _tel_uses(root, source, sorted(ours + imports))
     file_reason = _file_reason(root, source, imports, uses)
     bad_uses = [offset for offset, kind in uses if kind != _RUNTIME_USE]
-    reasons = [None if s.markers else file_reason or _unit_reason(source, s, bad_uses, typescript) for s in found]
+    pragma = _SKIP_PRAGMA in source  # rare: each unit looks for it only when the file has it
+    reasons = [None if s.markers else file_reason or _unit_reason(source, s, bad_uses, typescript, pragma) for s in found]
     asm = _outermost([(s.node.start_byte, s.node.end_byte) for s, reason in zip(found, reasons) if reason == _ASM])
     reasons = [_ASM if reason is None and not s.markers and _inside(asm, s.node.start_byte) else reason for s, reason in zip(found, reasons)]
     lines = _predicted_lines(source, found, reasons, not imports)
@@ -217,9 +218,9 @@ def _body_indent(source: bytes, open_at: int, close_at: int, closing: Node) -> b
     return closing_indent + (b"\t" if closing_indent.startswith(b"\t") else b"  ")
 
 
-def _unit_reason(source: bytes, s: _Shape, bad_uses: list[int], typescript: bool) -> str | None:
+def _unit_reason(source: bytes, s: _Shape, bad_uses: list[int], typescript: bool, pragma: bool) -> str | None:
     node = s.node
-    if _SKIP_PRAGMA in source and _has_pragma(source, node):
+    if pragma and _has_pragma(source, node):
         return "`telemetry: skip` pragma"
     if _inside_span(bad_uses, node.start_byte, node.end_byte):
         return "uses an identifier starting with `_tel` (the names the shapes declare)"
