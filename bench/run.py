@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["hook_latency.py", "throughput.py", "cache.py", "runtime_overhead.py", "runtime_overhead_go.py", "runtime_overhead_node.py", "llm_cost.py", "throughput_go.py"]
+BENCHES = ["hook_latency.py", "throughput.py", "cache.py", "runtime_overhead.py", "runtime_overhead_go.py", "runtime_overhead_node.py", "llm_cost.py", "throughput_go.py", "throughput_js.py"]
 
 if __name__ == "__main__":
     failed = 0
