@@ -83,7 +83,7 @@ def test_every_skip_rule_has_a_case() -> None:
         reasons |= {f.reason for f in inject(case.read_bytes(), language, line).functions if f.status == "skipped"}
     for fragment in ("`{` line goes on", "last body line also holds", "one-line body", "shares its name", "redeclares a parameter",
                      "starting with `_tel`", "uses the name `_tel` itself", "pragma", "generated file", "asm.js",
-                     "no line before the first statement", "TS1250", "TS2401", "type predicate"):
+                     "no line before the first statement", "directive's line goes on", "TS1250", "TS2401", "type predicate"):
         assert any(fragment in reason for reason in reasons), fragment
 
 

@@ -96,10 +96,9 @@ def import_lines(root: Node, source: bytes) -> list[tuple[int, int]]:
 def import_offset(root: Node, source: bytes) -> int | None:
     """Start of the first statement's line, after a hashbang and the directive prologue ("use strict"
     and "use client" stay first); None when that line starts inside what must stay above it."""
-    prologue = True
     before: list[Node] = []
     for child in root.children:
-        if child.type in ("hash_bang_line", "comment") or (prologue and _is_directive(child)):
+        if child.type in ("hash_bang_line", "comment") or _is_directive(child):
             before.append(child)
             continue
         offset = _line_start(source, child.start_byte)
@@ -274,7 +273,7 @@ def _declaration_problem(source: bytes, node: Node, body: Node, shape: str, type
     return None
 
 
-def _file_reason(root: Node, source: bytes, imports: list[tuple[int, int]], uses: list[tuple[int, bool]]) -> str | None:
+def _file_reason(root: Node, source: bytes, imports: list[tuple[int, int]], uses: list[tuple[int, str]]) -> str | None:
     first = next((c for c in root.children if c.type not in ("hash_bang_line", "comment")), None)
     if _GENERATED.search(source, 0, first.start_byte if first is not None else len(source)):
         return "generated file"

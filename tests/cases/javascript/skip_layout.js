@@ -34,3 +34,8 @@ allman(a)
 }
 
 const obj = { method() { return 1; } };
+
+function directiveLineGoesOn() {
+  "use strict"; let x = 1;
+  return x;
+}
