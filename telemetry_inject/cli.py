@@ -6,6 +6,7 @@ Exit codes: 0 nothing changed, 1 changed / would change / a check failed,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -196,7 +197,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.max_parallel < 1:
             raise UserError(f"--max-parallel must be at least 1, got {args.max_parallel}")
         session.max_parallel = 1 if args.no_parallel else args.max_parallel
-        run.prefetch_enrichments(paths, settings, mode)
+        with _llm_progress(args) as on_done:
+            run.prefetch_enrichments(paths, settings, mode, on_done)
     results = _with_progress(paths, partial(run.run_file, settings=settings, mode=mode), args)
     report.write_run(results, sys.stdout, sys.stderr, args.format, "instrumented", not mode.write and mode.output_dir is None)
     if args.report or args.report_json:
@@ -318,6 +320,24 @@ def _remove_runtimes(paths: Sequence[Path], settings) -> list:
         runtime.unlink()
         removed.append(Changed(runtime, ()))
     return removed
+
+
+@contextlib.contextmanager
+def _llm_progress(args: argparse.Namespace):
+    """A live line on the terminal while LLM calls run: functions answered and the running cost (stderr only)."""
+    if args.format != "text" or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("LLM", total=None)
+
+        def on_done(done: int, total: int, spent: float) -> None:
+            progress.update(task, completed=done, total=total, description=f"LLM ${spent:.4f}")
+
+        yield on_done
 
 
 def _with_progress(paths: list[Path], action: Callable, args: argparse.Namespace) -> list:

@@ -150,7 +150,7 @@ def enrichment_key(text: bytes, language, settings: Settings, session) -> str:
     return function_key(text, language.name, settings.level, "enrich:" + PROMPT_VERSION + ":" + ",".join(session.provider.models))
 
 
-def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode) -> None:
+def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode, on_done=None) -> None:
     """Every function the run will enrich, asked for up front so calls overlap (``--max-parallel``)."""
     jobs = []
     for path in paths:
@@ -165,7 +165,7 @@ def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode)
             continue  # reported when the file itself is processed
     cache = open_cache(settings.root) if mode.use_cache else None
     put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
-    mode.llm.prefetch(jobs, cache.get_function if cache else None, put)
+    mode.llm.prefetch(jobs, cache.get_function if cache else None, put, on_done)
 
 
 def _with_enrichment(functions: tuple, enriched: dict) -> tuple:

@@ -91,7 +91,7 @@ class LLMSession:
         model = self.provider.models[0]
         return pessimistic_estimate(self.provider.provider, model, (len(system or self.system) + user_chars) // 3 + 16, self.max_output_tokens)
 
-    def prefetch(self, jobs: list[tuple[str, Task]], cache_get=None, cache_put=None) -> None:
+    def prefetch(self, jobs: list[tuple[str, Task]], cache_get=None, cache_put=None, on_done: Callable[[int, int, float], None] | None = None) -> None:
         """Enrich many functions with at most ``max_parallel`` calls in flight.
 
         Cache reads and writes stay on this thread (SQLite handles are per thread).
@@ -109,13 +109,18 @@ class LLMSession:
                 pending[key] = task
         if not pending:
             return
+        from concurrent.futures import as_completed
+
         with ThreadPoolExecutor(max(1, self.max_parallel)) as pool:
-            futures = {key: pool.submit(self._ask, task) for key, task in pending.items()}
-            for key, future in futures.items():
+            futures = {pool.submit(self._ask, task): key for key, task in pending.items()}
+            for done, future in enumerate(as_completed(futures), 1):
+                key = futures[future]
                 result, answer = future.result()
                 self._done[key] = result
                 if answer is not None and cache_put:
                     cache_put(key, answer)
+                if on_done is not None:  # the progress display: functions answered, and the money spent so far
+                    on_done(done, len(futures), self.budget.spent)
 
     def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "", task: Task | None = None) -> Enrichment:
         """One function's verified answer (prefetched, cached or asked now); ``task`` defaults to Python attributes."""
