@@ -4,7 +4,9 @@ from __future__ import annotations
 import tree_sitter
 
 Node = tree_sitter.Node
-FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression", "generator_function", "arrow_function", "method_definition"})
+FUNCTIONS = frozenset({
+    "function_declaration", "generator_function_declaration", "function_expression", "generator_function", "arrow_function", "method_definition",
+})
 ANONYMOUS = "<anonymous>"
 _CLASSES = frozenset({"class_declaration", "abstract_class_declaration", "class"})
 _NAMESPACES = frozenset({"internal_module", "module"})

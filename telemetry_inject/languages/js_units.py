@@ -158,7 +158,8 @@ def _line_shape(source: bytes, node: Node, body: Node, shape: str, typescript: b
     close_at = _line_start(source, closing.start_byte)
     if source[close_at : closing.start_byte].strip() or open_at > close_at:
         return problem("the last body line also holds `}`")
-    return _Shape(node, shape, (open_at, close_at), _body_indent(source, open_at, close_at, closing), _line_markers(source, open_at, close_at), None, is_async, is_generator)
+    indent = _body_indent(source, open_at, close_at, closing)
+    return _Shape(node, shape, (open_at, close_at), indent, _line_markers(source, open_at, close_at), None, is_async, is_generator)
 
 
 def _line_rest(items: list[Node], index: int, node: Node) -> tuple[int | None, int]:
@@ -242,13 +243,18 @@ _PREDICATE_OPERATORS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">="
 def _may_infer_predicate(source: bytes, node: Node, body: Node) -> bool:
     """Could tsc (5.5+) infer ``param is T`` from this arrow? Only from a boolean test of a parameter;
     told apart here by its form: a comparison, a negation, or a call taking a parameter."""
-    returned = [r.named_children[0] for r in body.named_children if r.type == "return_statement" and r.named_child_count] if body.type == "statement_block" else [body]
+    if body.type == "statement_block":
+        returned = [r.named_children[0] for r in body.named_children if r.type == "return_statement" and r.named_child_count]
+    else:
+        returned = [body]
     params = js_names.bound_names(source, node.child_by_field_name("parameters") or node.child_by_field_name("parameter"))
     for expression in returned:
         while expression.type == "parenthesized_expression" and expression.named_child_count:
             expression = expression.named_children[0]
         operator = js_names.node_text(expression.child_by_field_name("operator"))
-        if (expression.type == "binary_expression" and operator in _PREDICATE_OPERATORS) or (expression.type == "unary_expression" and operator == "!"):
+        if expression.type == "binary_expression" and operator in _PREDICATE_OPERATORS:
+            return True
+        if expression.type == "unary_expression" and operator == "!":
             return True
         arguments = expression.child_by_field_name("arguments") if expression.type == "call_expression" else None
         if arguments is not None and any(a.type == "identifier" and js_names.text(source, a) in params for a in arguments.named_children):
@@ -331,10 +337,13 @@ def _needs_root_super(node: Node) -> bool:
         return False
     for member in members.named_children:
         name = member.child_by_field_name("name")
-        if (member.type == "public_field_definition" and member.child_by_field_name("value") is not None) or (name is not None and name.type == "private_property_identifier"):
+        if member.type == "public_field_definition" and member.child_by_field_name("value") is not None:
+            return True
+        if name is not None and name.type == "private_property_identifier":
             return True
     parameters = node.child_by_field_name("parameters")
-    return any(c.type in ("accessibility_modifier", "readonly", "override_modifier", "override") for p in parameters.named_children for c in p.children)
+    modifiers = ("accessibility_modifier", "readonly", "override_modifier", "override")  # parameter properties
+    return any(c.type in modifiers for p in parameters.named_children for c in p.children)
 
 
 def _telemetry_argument(node: Node) -> bool:
