@@ -102,6 +102,17 @@ def test_the_import_follows_how_the_file_imports(name: str, source: bytes, line:
     assert strip(output, LANGUAGES[name]) == source
 
 
+def test_strip_keeps_the_import_while_code_still_uses_the_runtime() -> None:
+    js = LANGUAGES["javascript"]
+    line = b'const _tel = require("./_telemetry_utils.cjs");'
+    source = b'function f(x) {\n  _tel.attr("x", () => x);\n  return x;\n}\n'
+    instrumented = inject(line + b"\n" + source, js, line).source
+    assert b"_tel.start(" in instrumented
+    assert strip(instrumented, js) == line + b"\n" + source  # the hand-written attr() keeps its import
+    plain = inject(b"function f(x) {\n  return x;\n}\n", js, line).source
+    assert strip(plain, js) == b"function f(x) {\n  return x;\n}\n"
+
+
 def test_expected_javascript_parses_in_node(tmp_path: Path) -> None:
     """Node's own parser (early errors included: a redeclared `const _tel$` or a `var` clashing with
     a block-level function would fail here) accepts every expected output but the JSX one."""

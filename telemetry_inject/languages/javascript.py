@@ -92,9 +92,13 @@ class JavaScript:
         return [Edit(first, first, js_shapes.call_prefix(shape, name, FILEPATH, line)), Edit(second, second, js_shapes.SUFFIX)]
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
-        """The import line, the units' OPEN/CLOSE lines and their in-line insertions: exactly what inject adds."""
-        ranges = js_units.import_lines(tree.root_node, source) + [m for u in units for m in u.markers]
-        return [Edit(start, end, b"") for start, end in sorted(ranges)]
+        """The units' OPEN/CLOSE lines and in-line insertions, and the import line unless code that
+        stays still uses it (a hand-written ``_tel.attr(…)`` keeps working, outside a span a no-op)."""
+        markers = sorted(m for u in units for m in u.markers)
+        imports = js_units.import_lines(tree.root_node, source)
+        if js_units.uses_runtime_outside(tree.root_node, source, sorted(markers + imports)):
+            imports = []
+        return [Edit(start, end, b"") for start, end in sorted(markers + imports)]
 
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
         """No JavaScript engine in-process: the tree must be free of syntax errors (the tests run node and tsc)."""

@@ -313,6 +313,11 @@ def _tel_uses(root: Node, source: bytes, excluded: list[tuple[int, int]]) -> lis
     return uses
 
 
+def uses_runtime_outside(root: Node, source: bytes, ranges: list[tuple[int, int]]) -> bool:
+    """Does the name `_tel` appear as an identifier outside ``ranges`` (sorted, disjoint)?"""
+    return any(kind != _OTHER_USE for _, kind in _tel_uses(root, source, ranges))
+
+
 def _predicted_lines(source: bytes, found: list[_Shape], reasons: list[str | None], import_missing: bool) -> list[int]:
     """{LINE} of each unit: its first line in the output, counting the lines this run adds above it
     if every pending unit is instrumented (exact for whole-file runs; see the module docstring of javascript.py)."""
