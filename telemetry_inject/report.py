@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from telemetry_inject.engine.run import Coverage
+from telemetry_inject.engine.run import Coverage, runtime_paths
 from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
 
 
@@ -44,7 +44,14 @@ def result_json(result: FileResult) -> dict:
         record["cached"] = True
     if isinstance(result, Changed) and result.runtime_created:
         record["runtime_created"] = result.runtime_created.as_posix()
+        record["runtime_files"] = [p.as_posix() for p in runtime_paths(result)]
     return record
+
+
+def created_line(result: Changed) -> str:
+    """The announcement of a new runtime, with the `git add` for all of its files."""
+    files = " ".join(shown(p) for p in runtime_paths(result))
+    return f"created {shown(result.runtime_created)}: run `git add {files}`\n"
 
 
 def problem_line(result: Skipped | Failed) -> str:
@@ -71,7 +78,7 @@ def write_run(results: list[FileResult], out: TextIO, err: TextIO, fmt: str, ver
             out.write(f"{'would change' if would else verb} {result.path.as_posix()}{': ' + names if names else ''}\n")
     for result in changed:
         if result.runtime_created:
-            out.write(f"created {shown(result.runtime_created)}: run `git add {shown(result.runtime_created)}`\n")
+            out.write(created_line(result))
     prefix = "would have " if would else ""
     noun = "functions" if verb == "instrumented" else "files"
     count = functions if verb == "instrumented" else len(changed)

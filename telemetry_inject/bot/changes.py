@@ -44,10 +44,10 @@ def instrument(paths: list[Path], settings: Settings, scope: DiffScope | None, s
                 continue
             relative = result.path.resolve().relative_to(root).as_posix()
             changes.append(FileChange(relative, result.path.read_bytes(), (Path(scratch) / relative).read_bytes()))
-            if result.runtime_created is not None:
-                runtime_relative = result.runtime_created.relative_to(scratch).as_posix()
+            for runtime_file in run.runtime_paths(result):
+                runtime_relative = runtime_file.relative_to(scratch).as_posix()
                 if not (root / runtime_relative).exists():  # the scratch dir starts empty: only a real absence counts
-                    runtimes[runtime_relative] = FileChange(runtime_relative, None, result.runtime_created.read_bytes())
+                    runtimes[runtime_relative] = FileChange(runtime_relative, None, runtime_file.read_bytes())
     problems = [f"{r.path.resolve().relative_to(root).as_posix()}: {r.reason}" for r in results if isinstance(r, (Skipped, Failed)) and _reportable(r)]
     return Computed(results, sorted(changes) + sorted(runtimes.values()), problems)
 

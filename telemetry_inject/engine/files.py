@@ -108,4 +108,7 @@ def runtime_files(paths: Iterable[Path], settings: Settings) -> list[Path]:
         configured = settings.root / settings.python_runtime_path
         if configured.is_file():
             candidates.append(configured)
-    return sorted({p for p in candidates if RUNTIME_MARKER in p.read_bytes()[:500]})
+    found = {p for p in candidates if RUNTIME_MARKER in p.read_bytes()[:500]}
+    for main in list(found):  # and the files that ship with it (JS: the ES module face and the declarations)
+        found.update(p for p, _ in language_for(main).runtime_payload(main) if p.is_file())
+    return sorted(found)

@@ -74,6 +74,7 @@ def inject(
     lookup: Lookup | None = None,
     level: str = "spans",
     enrichments: dict[Identity, Insertions] | None = None,
+    path: str = "",
 ) -> Injection:
     """Instrument the selected functions of ``raw``; raises SourceError or GateFailure, never writes.
 
@@ -84,13 +85,13 @@ def inject(
     src = read_source(raw)
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
-    outcomes, edits = _plan(language, tree, src, units, import_line, selected, enrichments)
+    outcomes, edits = _plan(language, tree, src, units, import_line, selected, enrichments, path)
     if enrichments:
         edits += _enrichment_edits(src.parse_bytes, units, outcomes, enrichments)
     if not edits:
         return Injection(raw, outcomes)
     templated = lookup is not None and _has_template(language)
-    outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level) if templated else (outcomes, ())
+    outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level, path) if templated else (outcomes, ())
     output = apply_edits(raw, src.to_raw(edits))
     if gates:
         strip_edits = language.strip_edits(tree, src.parse_bytes, units)
@@ -162,6 +163,7 @@ def _plan(
     import_line: bytes,
     selected: Selector | None,
     provided: dict[Identity, Insertions] | None = None,
+    path: str = "",
 ) -> tuple[tuple[FunctionOutcome, ...], list[Edit]]:
     """Each unit's outcome, and the template's edits. Without a template, a unit is instrumented
     only through ``provided`` (verified LLM insertions, applied by the caller)."""
@@ -177,7 +179,7 @@ def _plan(
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "not-selected"))
         elif template:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="template"))
-            edits += language.span_edits(unit, src.newline)
+            edits += language.span_edits(unit, src.newline, path)
         elif provided and identity in provided:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="llm"))
         else:
@@ -251,6 +253,7 @@ def _through_cache(
     edits: list[Edit],
     lookup: Lookup,
     level: str,
+    path: str = "",
 ) -> tuple[tuple[FunctionOutcome, ...], tuple[tuple[str, bytes, str], ...]]:
     """Mark instrumented functions served by the cache; collect the entries it lacks."""
     from telemetry_inject.engine.cache import function_key
@@ -263,7 +266,7 @@ def _through_cache(
             marked.append(outcome)
             continue
         key = function_key(_stripped_text(src.parse_bytes, unit, markers), language.name, level)
-        expected = b"\0".join(e.text for e in language.span_edits(unit, src.newline))
+        expected = b"\0".join(e.text for e in language.span_edits(unit, src.newline, path))
         hit = lookup(key)
         if hit is not None and hit[0] == expected:  # re-verified: exactly what the template writes
             marked.append(outcome._replace(source="cache"))

@@ -62,6 +62,7 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
             lookup=cache.get_function if cache else None,
             level=settings.level,
             enrichments={identity: e.insertions for identity, e in enriched.items() if e.insertions},
+            path=_relative(path, settings).as_posix(),
         )
         if enriched:
             result = result._replace(functions=_with_enrichment(result.functions, enriched))
@@ -92,6 +93,13 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, result.source)
     return Changed(path, result.instrumented, created, diff)
+
+
+def runtime_paths(result: Changed) -> list[Path]:
+    """Every file of the runtime ``result`` created (the main one first): JS ships four, to be added together."""
+    if result.runtime_created is None:
+        return []
+    return [path for path, _ in language_for(result.path).runtime_payload(result.runtime_created)]
 
 
 def touched_selector(path: Path, scope: DiffScope | None) -> tuple[bool, Callable | None]:

@@ -15,7 +15,7 @@ from telemetry_inject.engine import diff
 from telemetry_inject.engine.files import is_excluded
 from telemetry_inject.engine.run import WriteMode, run_file
 from telemetry_inject.languages import language_for
-from telemetry_inject.report import shown
+from telemetry_inject.report import created_line, shown
 from telemetry_inject.results import Changed, Failed, Skipped, Unchanged
 
 
@@ -41,7 +41,7 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
         for function in result.functions:
             out.write(f"{shown(result.path)}:{function.line}: {function.qualname} {verb}\n")
         if result.runtime_created:
-            out.write(f"created {shown(result.runtime_created)}: run `git add {shown(result.runtime_created)}`\n")
+            out.write(created_line(result))
     if changed:
         count = sum(len(r.functions) for r in changed)
         action = "would instrument" if check else "instrumented"
@@ -55,11 +55,11 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
 
 def _unstaged_runtimes(results: list, settings: Settings, top: Path) -> list[Path]:
     """Runtime modules that instrumented files import but the index lacks (the commit would break imports)."""
-    needed = {
-        language_for(r.path).runtime(r.path, settings).path
-        for r in results
-        if isinstance(r, Unchanged) and any(f.status == "already" for f in r.functions)
-    }
+    needed = set()
+    for r in results:
+        if isinstance(r, Unchanged) and any(f.status == "already" for f in r.functions):
+            language = language_for(r.path)
+            needed.update(path for path, _ in language.runtime_payload(language.runtime(r.path, settings).path))
     if not needed:
         return []
     proc = subprocess.run(["git", "ls-files", "-z", "--", *map(str, needed)], cwd=top, capture_output=True, check=False)

@@ -14,8 +14,8 @@ repository root), as four files: the CommonJS runtime, its ES module face and th
 declarations of both. Each file imports it in its own module system.
 
 What the Language protocol does not carry, and what is done instead:
-- {FILE}: ``span_edits`` is not told the file's path, so spans carry ``""`` as
-  code.filepath (``FILEPATH`` below) until the engine passes it.
+- {FILE}: the engine passes the repo-relative path to ``span_edits``; the pure core
+  called without one (case files) writes ``FILEPATH``.
 - {LINE}: the function's line in the output depends on which functions above it this
   run instruments; the prediction assumes every one not yet done (exact for whole-file
   runs and for files already fully instrumented; otherwise a few lines too far down).
@@ -40,7 +40,7 @@ from telemetry_inject.languages.js_shapes import ESM, ESM_FROM_CJS, IMPORT_REQUI
 
 RUNTIME_FILENAME = "_telemetry_utils.cjs"
 RUNTIME_FILES = (RUNTIME_FILENAME, "_telemetry_utils.mjs", "_telemetry_utils.d.cts", "_telemetry_utils.d.mts")
-FILEPATH = ""  # {FILE}: see the module docstring
+FILEPATH = ""  # {FILE} when no path is given: see the module docstring
 _TESTS = (".test", ".spec")  # test files are instrumented only when asked for (not yet), as Go's _test.go
 
 
@@ -81,15 +81,15 @@ class JavaScript:
             return None
         return Edit(offset, offset, js_shapes.adapted_import(line, root) + newline)
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
         name, shape, line = unit.decorators[0], unit.decorators[1], int(unit.decorators[2])
         first, second = unit.anchors
         if shape in LINE_SHAPES:
             return [
-                Edit(first, first, unit.indent + js_shapes.open_line(shape, name, FILEPATH, line) + newline),
+                Edit(first, first, unit.indent + js_shapes.open_line(shape, name, path or FILEPATH, line) + newline),
                 Edit(second, second, unit.indent + js_shapes.close_line(shape) + newline),
             ]
-        return [Edit(first, first, js_shapes.call_prefix(shape, name, FILEPATH, line)), Edit(second, second, js_shapes.SUFFIX)]
+        return [Edit(first, first, js_shapes.call_prefix(shape, name, path or FILEPATH, line)), Edit(second, second, js_shapes.SUFFIX)]
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         """The units' OPEN/CLOSE lines and in-line insertions, and the import line unless code that

@@ -106,7 +106,7 @@ class Ruby:
             return None
         return Edit(offset, offset, line + newline)
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes) -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
         raise NotImplementedError("Ruby has no template: the LLM writes the telemetry (--llm fallback)")
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
