@@ -223,6 +223,11 @@ def test_ruby_fallback_keeps_return_yield_and_the_magic_comment(git_repo: Path) 
     assert '    def total\n      TelemetryInject.span("Shop::Cart#total", "lib/cart.rb", 16) do\n      return 0 if @prices.empty?\n' in text
     assert "def self.build = new\n" in text  # endless: skipped
     assert (git_repo / "telemetry_inject.rb").is_file()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    status = subprocess.run([*CLI, "status", "--format", "json", "lib/cart.rb"], cwd=git_repo, env=env, capture_output=True, text=True)
+    assert json.loads(status.stdout)["total"] == {"instrumented": 4, "missing": 0}
+    subprocess.run([*CLI, "strip", "--remove-runtime", "."], cwd=git_repo, env=env, check=False)
+    assert (git_repo / "lib/cart.rb").read_text() == CART_RUBY and not (git_repo / "telemetry_inject.rb").exists()
 
 
 def _tool(name: str) -> str:
