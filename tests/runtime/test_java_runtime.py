@@ -148,6 +148,7 @@ def test_fixtures_use_exactly_the_documented_shapes():
             where = f"{relative}:{number}"
             if "_tel" not in line and "telemetry_inject" not in line:
                 continue
+            assert "\\u" not in line, f"{where}: javac decodes unicode escapes before anything else"
             if match := OPEN.fullmatch(line):
                 opened_total += 1
                 header = number - 1

@@ -151,8 +151,8 @@ public final class Main {
         telemetry_inject.Telemetry.attr("Session_Cookie", () -> "c");
         telemetry_inject.Telemetry.attr("auth_header", () -> "Bearer x");
         telemetry_inject.Telemetry.attr("body", () -> "x".repeat(300));
-        telemetry_inject.Telemetry.attr("emoji", () -> "a".repeat(254) + "\uD83D\uDE00tail");
-        telemetry_inject.Telemetry.attr("quote", () -> "say \"hi\"\n\t\u0001\uD800");
+        telemetry_inject.Telemetry.attr("emoji", () -> "a".repeat(254) + new String(Character.toChars(0x1F600)) + "tail");
+        telemetry_inject.Telemetry.attr("quote", () -> "say \"hi\"\n\t" + (char) 1 + (char) 0xD800);
         telemetry_inject.Telemetry.attr("items", () -> new int[] {1, 2, 3});
         telemetry_inject.Telemetry.attr("names", () -> new String[] {"a", "b"});
         telemetry_inject.Telemetry.attr("broken", () -> { throw new IllegalStateException("supplier failed"); });
