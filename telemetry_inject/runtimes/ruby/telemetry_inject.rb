@@ -240,7 +240,8 @@ module TelemetryInject
         clock
         pid = $$
         records.select! { |r| r.pid == pid } # a forked child drops what its parent buffered
-        write(records.map { |r| format_record(r) }.join) unless records.empty?
+        lines = records.map { |r| format_record(r) }.compact
+        write(lines.join) unless lines.empty?
       end
     rescue StandardError
       nil # a failing sink, or a flush from a trap handler: records are dropped or kept
@@ -326,6 +327,8 @@ module TelemetryInject
       parent = span.parent_id.nil? ? "null" : "\"#{span.parent_id}\""
       "#{head(span)}#{span.trace_id}\",\"span_id\":\"#{span.span_id}\",\"parent_span_id\":#{parent}," \
         "\"start_ns\":#{span.t0 + @offset},\"duration_ns\":#{span.duration}#{tail(span)}"
+    rescue StandardError
+      nil # this record only
     end
   end
 

@@ -400,7 +400,12 @@ public final class Telemetry {
                     }
                     StringBuilder text = new StringBuilder(records.size() * 400);
                     for (Live record : records) {
-                        format(text, record);
+                        int mark = text.length();
+                        try {
+                            format(text, record);
+                        } catch (RuntimeException broken) {
+                            text.setLength(mark); // this record only
+                        }
                     }
                     write(text.toString().getBytes(StandardCharsets.UTF_8));
                 }
