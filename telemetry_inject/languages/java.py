@@ -24,7 +24,7 @@ from telemetry_inject.engine.units import line_end as _line_end
 from telemetry_inject.languages.wrapped import Shape, line_start, strip_lines, syntax_error, wrapped_unit
 
 RUNTIME_FILENAME = "Telemetry.java"
-_STRING = rb'"(?:[^"\\\n]|\\.)*"'
+_STRING = rb'"(?:[^"\\\n]|\\[^u\n])*"'  # no \\u escapes: javac decodes them before parsing
 SHAPE = Shape(
     open_template="{indent}final telemetry_inject.Telemetry.Span _tel$ = telemetry_inject.Telemetry.start({name}, {file}, {line}); try {{",
     close_template="{indent}}} catch (Throwable _tel$e) {{ _tel$.fail(_tel$e); throw _tel$e; }} finally {{ _tel$.end(); }}",

@@ -27,13 +27,14 @@ from telemetry_inject.engine.units import line_end as _line_end
 from telemetry_inject.languages.wrapped import Shape, line_start, strip_lines, syntax_error, wrapped_unit
 
 RUNTIME_FILENAME = "telemetry_inject.rb"
-_STRING = rb'"(?:[^"\\\n]|\\.)*"'
+_STRING = rb'"(?:[^"\\\n#]|\\.|#(?![{@$]))*"'  # no interpolation: `#{`, `#@`, `#$` only escaped
 SHAPE = Shape(
     open_template="{indent}TelemetryInject.span({name}, {file}, {line}) do",
     close_template="{indent}end",
     open_re=re.compile(rb"[ \t]*TelemetryInject\.span\(" + _STRING + rb", " + _STRING + rb", \d+\) do[ \t]*\r?\n"),
     close_re=re.compile(rb"[ \t]*end[ \t]*\r?\n"),
-    import_re=re.compile(rb'require_relative "(?:[^"\n]*/)?telemetry_inject"[ \t]*\r?\n'),
+    import_re=re.compile(rb'require_relative "(?:[^"\n#]*/)?telemetry_inject"[ \t]*\r?\n'),
+    interpolates=True,
 )
 RULES = """You add telemetry to one Ruby method.
 Return it exactly as given, every line byte for byte, with exactly two lines added:
@@ -65,26 +66,29 @@ class Ruby:
 
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
         units = []
-        stack = [(tree.root_node, "")]
+        stack = [(tree.root_node, "", False)]  # (node, enclosing module path + "::", inside `class << self`)
         while stack:
-            node, prefix = stack.pop()
+            node, prefix, singleton = stack.pop()
             for child in node.named_children:
-                if child.type in _CONTAINERS:
-                    name = child.child_by_field_name("name")
-                    label = _text(source, name) if name is not None else "<singleton>"
+                if child.type == "singleton_class":  # `class << self`: its methods are the owner's class methods
                     body = child.child_by_field_name("body")
                     if body is not None:
-                        stack.append((body, f"{prefix}{label}::"))
+                        stack.append((body, prefix, True))
+                elif child.type in _CONTAINERS:
+                    name = child.child_by_field_name("name")
+                    body = child.child_by_field_name("body")
+                    if name is not None and body is not None:
+                        stack.append((body, f"{prefix}{_text(source, name)}::", False))
                 elif child.type in ("method", "singleton_method"):
-                    units.append(self._unit(source, child, prefix))
+                    units.append(self._unit(source, child, prefix, singleton))
                 elif child.type in ("body_statement", "begin"):
-                    stack.append((child, prefix))
+                    stack.append((child, prefix, singleton))
         return sorted(units, key=lambda u: u.start_byte)
 
-    def _unit(self, source: bytes, node, prefix: str) -> FunctionUnit:
+    def _unit(self, source: bytes, node, prefix: str, singleton: bool) -> FunctionUnit:
         name = _text(source, node.child_by_field_name("name"))
         owner = prefix[:-2] if prefix else "Object"
-        qualname = f"{owner}.{name}" if node.type == "singleton_method" else f"{owner}#{name}"
+        qualname = f"{owner}.{name}" if singleton or node.type == "singleton_method" else f"{owner}#{name}"
         params = node.child_by_field_name("parameters")
         header_end = params.end_byte if params is not None else node.child_by_field_name("name").end_byte
         open_after = _line_end(source, header_end)

@@ -20,25 +20,27 @@ from telemetry_inject.engine.units import line_end as _line_end
 class Shape(NamedTuple):
     """A language's two telemetry lines, as format templates and as recognizers."""
 
-    open_template: str  # with {indent}, {name}, {file}, {line} (JSON-escaped string literals for name and file)
+    open_template: str  # with {indent}, {name}, {file}, {line} (string literals for name and file)
     close_template: str  # with {indent}
     open_re: re.Pattern[bytes]
     close_re: re.Pattern[bytes]
     import_re: re.Pattern[bytes] | None  # the per-file runtime import line, if the language has one
+    interpolates: bool = False  # Ruby: `#{`, `#@`, `#$` in a double-quoted string would run code
 
 
 def line_start(source: bytes, offset: int) -> int:
     return source.rfind(b"\n", 0, offset) + 1
 
 
-def string_literal(text: str) -> str:
-    """A double-quoted literal valid in Java and Ruby (and JSON): escapes \\, " and control characters."""
+def string_literal(text: str, interpolates: bool = False) -> str:
+    """A double-quoted literal, data only: escapes \\ and ", control characters as octal (never \\uXXXX,
+    which javac decodes before it reads the code), and for Ruby a # that would start `#{`, `#@`, `#$`."""
     out = ['"']
-    for ch in text:
-        if ch in '"\\':
+    for index, ch in enumerate(text):
+        if ch in '"\\' or (interpolates and ch == "#" and text[index + 1 : index + 2] in ("{", "@", "$")):
             out.append("\\" + ch)
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04x}")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
         else:
             out.append(ch)
     out.append('"')
@@ -98,7 +100,8 @@ def _body_indent(source: bytes, open_after: int, close_at: int, outer: bytes) ->
 def expected_lines(shape: Shape, unit: FunctionUnit, path: PurePath, newline: bytes) -> tuple[bytes, bytes]:
     """The exact OPEN and CLOSE lines for ``unit`` (what the LLM must write, and the cache re-verifies)."""
     indent = unit.indent.decode("utf-8", "replace")
-    opening = shape.open_template.format(indent=indent, name=string_literal(unit.qualname), file=string_literal(path.as_posix()), line=unit.def_line)
+    name, file = string_literal(unit.qualname, shape.interpolates), string_literal(path.as_posix(), shape.interpolates)
+    opening = shape.open_template.format(indent=indent, name=name, file=file, line=unit.def_line)
     closing = shape.close_template.format(indent=indent)
     return opening.encode() + newline, closing.encode() + newline
 
