@@ -316,4 +316,6 @@ def test_django_suite_subset_unchanged_by_instrumentation(tmp_path: Path) -> Non
     assert differences == DJANGO_EXPECTED_DIFFERENCES, {t: (pristine.get(t), instrumented.get(t)) for t in differences}
     strip = _tool(work, "strip", "--remove-runtime", *targets)
     assert strip.returncode == 1, strip.stderr
+    # django/'s admin JavaScript was instrumented too; its runtime sits beside the sdist's package.json, outside the targets.
+    assert _tool(work, "strip", "--remove-runtime", ".").returncode == 1
     assert _tree(work) == pristine_tree, "strip must give back the sdist byte for byte"
