@@ -53,3 +53,10 @@ def test_cases_exist(name: str, ext: str) -> None:
     inputs = [case for language, case, _ in INPUTS if language.name == name]
     assert len(inputs) >= 5
     assert any((CASES / name).glob(f"*.expected{ext}"))
+
+
+def test_the_registry_lists_each_languages_own_extensions() -> None:
+    from telemetry_inject.languages import REGISTRY
+
+    for name, (_, _, extensions) in REGISTRY.items():
+        assert LANGUAGES[name].name == name and LANGUAGES[name].extensions == extensions

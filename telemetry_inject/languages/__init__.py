@@ -1,6 +1,13 @@
-"""Languages the engine knows, one module each, listed explicitly."""
+"""Languages the engine knows, one module each, listed explicitly.
+
+A language's module is imported the first time a file of its kind is seen:
+the pre-commit hook on a Python repository never loads the JavaScript, Go,
+Java or Ruby modules (a test keeps the hook's import path lean).
+"""
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePath
 from typing import Protocol
 
@@ -9,11 +16,6 @@ import tree_sitter
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.units import Edit, FunctionUnit
-from telemetry_inject.languages.go import Go
-from telemetry_inject.languages.java import Java
-from telemetry_inject.languages.javascript import JavaScript, TypeScript
-from telemetry_inject.languages.python import Python
-from telemetry_inject.languages.ruby import Ruby
 
 
 class Language(Protocol):
@@ -33,12 +35,44 @@ class Language(Protocol):
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None: ...
 
 
-LANGUAGES: dict[str, Language] = {"python": Python(), "go": Go(), "java": Java(), "ruby": Ruby(), "javascript": JavaScript(), "typescript": TypeScript()}
-_BY_EXTENSION = {ext: lang for lang in LANGUAGES.values() for ext in lang.extensions}
+# name: (module, class, file extensions). The extensions are repeated here so that finding a file's
+# language needs no import; tests/test_cases.py checks they match each class's own.
+REGISTRY: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "python": ("telemetry_inject.languages.python", "Python", (".py",)),
+    "go": ("telemetry_inject.languages.go", "Go", (".go",)),
+    "javascript": ("telemetry_inject.languages.javascript", "JavaScript", (".js", ".mjs", ".cjs", ".jsx")),
+    "typescript": ("telemetry_inject.languages.javascript", "TypeScript", (".ts", ".tsx", ".mts", ".cts")),
+    "java": ("telemetry_inject.languages.java", "Java", (".java",)),
+    "ruby": ("telemetry_inject.languages.ruby", "Ruby", (".rb",)),
+}
+
+
+class _Languages(Mapping):
+    """``LANGUAGES["go"]``: the language object, its module imported on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Language] = {}
+
+    def __getitem__(self, name: str) -> Language:
+        if name not in self._loaded:
+            module, cls, _ = REGISTRY[name]
+            self._loaded[name] = getattr(importlib.import_module(module), cls)()
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+
+LANGUAGES: Mapping[str, Language] = _Languages()
+_BY_EXTENSION = {ext: name for name, (_, _, extensions) in REGISTRY.items() for ext in extensions}
 
 
 def language_for(path: PurePath) -> Language | None:
-    language = _BY_EXTENSION.get(path.suffix)
+    name = _BY_EXTENSION.get(path.suffix)
+    language = LANGUAGES[name] if name is not None else None
     if language is not None and language.skipped_suffixes and path.name.endswith(language.skipped_suffixes):
         return None
     return language
