@@ -57,9 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     strip.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would be removed")
     strip.add_argument("--remove-runtime", action="store_true", help="also delete the runtime files the tool wrote")
     command("status", "Show which functions are instrumented.")
-    hook = commands.add_parser("hook", help="The pre-commit hook: instrument the touched functions of the given files.")
-    hook.add_argument("files", nargs="*", type=Path, metavar="FILE")
-    hook.add_argument("--check", action="store_true", help="only report touched functions without telemetry")
+    _hook_arguments(commands.add_parser("hook", help=HOOK_HELP))
     cache = commands.add_parser("cache", help="Inspect or manage .telemetry_cache.")
     cache.add_argument("action", choices=("stats", "clear", "prune"))
     cache.add_argument("--max-entries", type=int, help="prune: keep at most this many rows per table")
@@ -89,6 +87,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+HOOK_HELP = "The pre-commit hook: instrument the touched functions of the given files."
+
+
+def _hook_arguments(hook: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    hook.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    hook.add_argument("--check", action="store_true", help="only report touched functions without telemetry")
+    return hook
+
+
+def _hook_parser() -> argparse.ArgumentParser:
+    """The hook's own parser: every commit pays for building it, so it holds only the hook's arguments."""
+    parser = _hook_arguments(argparse.ArgumentParser(prog="telemetry-inject hook", description=HOOK_HELP))
+    parser.set_defaults(command="hook")
+    return parser
+
+
 def _llm_options(sub: argparse.ArgumentParser) -> None:
     llm = sub.add_argument_group("LLM (span attributes; needs the llm extra)")
     llm.add_argument("--provider", choices=("anthropic", "openai", "ollama"))
@@ -110,7 +124,10 @@ def _diff_options(sub: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:  # `bot` has its own parser (telemetry_inject/bot/cli.py), options and --help included
-        args = argparse.Namespace(command="bot", bot_args=argv[1:]) if argv[:1] == ["bot"] else _parser().parse_args(argv)
+        if argv[:1] == ["bot"]:
+            args = argparse.Namespace(command="bot", bot_args=argv[1:])
+        else:
+            args = _hook_parser().parse_args(argv[1:]) if argv[:1] == ["hook"] else _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help exits 0, bad usage 2
         return int(exc.code or 0)
     try:
