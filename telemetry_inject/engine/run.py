@@ -1,7 +1,6 @@
 """The outer layer: read files, call the pure core, write results atomically."""
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from itertools import repeat
@@ -279,6 +278,8 @@ def _target(path: Path, settings: Settings, mode: WriteMode) -> Path | None:
 def _unified_diff(path: Path, before: bytes, after: bytes) -> str:
     a = before.decode("utf-8", "replace").splitlines(keepends=True)
     b = after.decode("utf-8", "replace").splitlines(keepends=True)
+    import difflib  # --dry-run only: kept off the hook's import path
+
     return "".join(difflib.unified_diff(a, b, f"a/{path.as_posix()}", f"b/{path.as_posix()}"))
 
 
