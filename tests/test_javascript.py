@@ -360,3 +360,19 @@ def test_hashlru_keeps_passing_its_own_test_instrumented_and_strips_back(tmp_pat
     run_node(work, "test/test.js")  # and with telemetry off
     assert cli("strip", ".", cwd=work).returncode == 1
     assert git(work, "diff", "--stat") == ""
+
+
+def test_the_line_written_into_a_span_is_the_functions_line_in_the_output_when_only_some_are_instrumented() -> None:
+    """The engine tells the template how many lines this run adds above each function (a hook run on a partly
+    instrumented file instruments only what the commit touched)."""
+    from telemetry_inject.engine.inject import inject
+    from telemetry_inject.languages import LANGUAGES
+
+    js = LANGUAGES["javascript"]
+    source = b"function a() {\n  return 1;\n}\n\nfunction b() {\n  return 2;\n}\n\nfunction c() {\n  return 3;\n}\n"
+    line = b'const _tel = require("./_telemetry_utils.cjs");'
+    for chosen in ({"c"}, {"a", "c"}, {"b"}):
+        out = inject(source, js, line, lambda unit: unit.qualname in chosen).source.decode().splitlines()
+        for name in chosen:
+            written = next(int(re.search(r', (\d+)\); try \{', text).group(1)) for text in out if f'_tel.start("{name}"' in text)
+            assert out[written - 1].startswith(f"function {name}()"), (chosen, name, written)

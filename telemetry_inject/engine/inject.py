@@ -85,13 +85,13 @@ def inject(
     src = read_source(raw)
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
-    outcomes, edits = _plan(language, tree, src, units, import_line, selected, enrichments, path)
+    outcomes, edits, texts = _plan(language, tree, src, units, import_line, selected, enrichments, path)
     if enrichments:
         edits += _enrichment_edits(src.parse_bytes, units, outcomes, enrichments)
     if not edits:
         return Injection(raw, outcomes)
     templated = lookup is not None and _has_template(language)
-    outcomes, entries = _through_cache(language, src, units, outcomes, edits, lookup, level, path) if templated else (outcomes, ())
+    outcomes, entries = _through_cache(language, src, units, outcomes, texts, lookup, level) if templated else (outcomes, ())
     output = apply_edits(raw, src.to_raw(edits))
     if gates:
         strip_edits = language.strip_edits(tree, src.parse_bytes, units)
@@ -146,7 +146,7 @@ def verify(
     if apply_edits(output, src.to_raw(strip_edits)) != bare:
         raise GateFailure("strip(output) is not byte-identical to the input")
     again_selected = None if wanted is None else _member_of(units, wanted)
-    _, again = _plan(language, tree, src, units, import_line, again_selected)
+    _, again, _ = _plan(language, tree, src, units, import_line, again_selected)
     if again:
         raise GateFailure("a second injection would change the output again")
 
@@ -164,13 +164,17 @@ def _plan(
     selected: Selector | None,
     provided: dict[Identity, Insertions] | None = None,
     path: str = "",
-) -> tuple[tuple[FunctionOutcome, ...], list[Edit]]:
-    """Each unit's outcome, and the template's edits. Without a template, a unit is instrumented
-    only through ``provided`` (verified LLM insertions, applied by the caller)."""
+) -> tuple[tuple[FunctionOutcome, ...], list[Edit], dict[int, bytes]]:
+    """Each unit's outcome, the template's edits, and each templated unit's edit text (by unit index).
+    Without a template, a unit is instrumented only through ``provided`` (verified LLM insertions,
+    applied by the caller)."""
     template = _has_template(language)
+    carries_lines = getattr(language, "carries_lines", False)  # JS/TS write each function's output line into it
     outcomes = []
-    edits = []
-    for identity, unit in identified(units):
+    edits: list[Edit] = []
+    texts: dict[int, bytes] = {}
+    import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if template else None
+    for index, (identity, unit) in enumerate(identified(units)):
         if unit.instrumented:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "already"))
         elif unit.skip_reason:
@@ -179,17 +183,26 @@ def _plan(
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "not-selected"))
         elif template:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="template"))
-            edits += language.span_edits(unit, src.newline, path)
+            unit_edits = language.span_edits(unit, src.newline, path, _lines_above(unit, edits, import_edit, src) if carries_lines else None)
+            texts[index] = b"\0".join(e.text for e in unit_edits)
+            edits += unit_edits
         elif provided and identity in provided:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="llm"))
         else:
             reason = f"no template for {language.name}: `--llm fallback` has an LLM write it"
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, NEEDS_LLM, reason))
     if any(u.instrumented for u in units) or any(o.status == "instrumented" for o in outcomes):
-        import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline)
+        if not template:
+            import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline)
         if import_edit is not None:
             edits.insert(0, import_edit)
-    return tuple(outcomes), edits
+    return tuple(outcomes), edits, texts
+
+
+def _lines_above(unit: FunctionUnit, edits: list[Edit], import_edit: Edit | None, src: SourceText) -> int:
+    """Lines this run inserts above ``unit``'s first line (the edits so far are those of the units before it)."""
+    top = src.parse_bytes.rfind(b"\n", 0, unit.start_byte) + 1
+    return sum(e.text.count(b"\n") for e in (*edits, *([import_edit] if import_edit else ())) if e.start <= top)
 
 
 def candidates(raw: bytes, language: Language, selected: Selector | None = None) -> list[tuple[Identity, bytes]]:
@@ -202,7 +215,7 @@ def candidate_units(raw: bytes, language: Language, selected: Selector | None = 
     src = read_source(raw)
     tree = parse(language, src)
     units = language.function_units(tree, src.parse_bytes)
-    outcomes, _ = _plan(language, tree, src, units, b"", selected)
+    outcomes, _, _ = _plan(language, tree, src, units, b"", selected)
     found = []
     for (identity, unit), outcome in zip(identified(units), outcomes):
         if outcome.status in ("instrumented", NEEDS_LLM):
@@ -250,10 +263,9 @@ def _through_cache(
     src: SourceText,
     units: list[FunctionUnit],
     outcomes: tuple[FunctionOutcome, ...],
-    edits: list[Edit],
+    texts: dict[int, bytes],
     lookup: Lookup,
     level: str,
-    path: str = "",
 ) -> tuple[tuple[FunctionOutcome, ...], tuple[tuple[str, bytes, str], ...]]:
     """Mark instrumented functions served by the cache; collect the entries it lacks."""
     from telemetry_inject.engine.cache import function_key
@@ -261,12 +273,12 @@ def _through_cache(
     markers = [m for u in units for m in u.markers]
     marked = []
     entries = []
-    for unit, outcome in zip(units, outcomes):
+    for index, (unit, outcome) in enumerate(zip(units, outcomes)):
         if outcome.status != "instrumented":
             marked.append(outcome)
             continue
         key = function_key(_stripped_text(src.parse_bytes, unit, markers), language.name, level)
-        expected = b"\0".join(e.text for e in language.span_edits(unit, src.newline, path))
+        expected = texts[index]
         hit = lookup(key)
         if hit is not None and hit[0] == expected:  # re-verified: exactly what the template writes
             marked.append(outcome._replace(source="cache"))

@@ -104,7 +104,7 @@ class Go:
         offset = _line_end(source, clause.end_byte)
         return Edit(offset, offset, newline + line + newline) if source[offset - 1 : offset] == b"\n" else None
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         offset = unit.anchors[0]
         name = unit.decorators[0].replace("\\", "\\\\").replace('"', '\\"').encode()
         return [Edit(offset, offset, unit.indent + b'defer _tel.Start("' + name + b'").End()' + newline)]

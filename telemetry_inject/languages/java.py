@@ -97,7 +97,7 @@ class Java:
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
         return None  # the runtime is referred to fully qualified
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         raise NotImplementedError("Java has no template: the LLM writes the telemetry (--llm fallback)")
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:

@@ -16,9 +16,8 @@ declarations of both. Each file imports it in its own module system.
 What the Language protocol does not carry, and what is done instead:
 - {FILE}: the engine passes the repo-relative path to ``span_edits``; the pure core
   called without one (case files) writes ``FILEPATH``.
-- {LINE}: the function's line in the output depends on which functions above it this
-  run instruments; the prediction assumes every one not yet done (exact for whole-file
-  runs and for files already fully instrumented; otherwise a few lines too far down).
+- {LINE}: the function's line in the output; the engine passes how many lines the run adds
+  above it (``line_shift``); without one (a direct call) every pending function is assumed done.
 - TSX: ``parser()`` is not told the file name; a TypeScript parse with errors is tried
   again with the TSX grammar (a .ts file cannot hold JSX, a .tsx file no `<T>x` casts).
 """
@@ -45,6 +44,7 @@ _TESTS = (".test", ".spec")  # test files are instrumented only when asked for (
 
 
 class JavaScript:
+    carries_lines = True  # {LINE} is the function's line in the output: the engine passes line_shift
     name = "javascript"
     extensions = (".js", ".mjs", ".cjs", ".jsx")
     skipped_suffixes = tuple(f"{kind}{ext}" for kind in (".min", *_TESTS) for ext in (".js", ".mjs", ".cjs", ".jsx"))
@@ -81,8 +81,10 @@ class JavaScript:
             return None
         return Edit(offset, offset, js_shapes.adapted_import(line, root) + newline)
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         name, shape, line = unit.decorators[0], unit.decorators[1], int(unit.decorators[2])
+        if line_shift is not None:  # the engine knows exactly which lines this run adds above the function
+            line = unit.def_line + line_shift
         first, second = unit.anchors
         if shape in LINE_SHAPES:
             return [

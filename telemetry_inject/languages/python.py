@@ -120,7 +120,7 @@ class Python:
                 return None
         return Edit(offset, offset, line + newline)
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         return [Edit(unit.def_line_start, unit.def_line_start, unit.indent + DECORATOR + newline)]
 
     def runtime(self, path: Path, settings: Settings) -> RuntimeRef:

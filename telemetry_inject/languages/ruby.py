@@ -110,7 +110,7 @@ class Ruby:
             return None
         return Edit(offset, offset, line + newline)
 
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "") -> list[Edit]:
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         raise NotImplementedError("Ruby has no template: the LLM writes the telemetry (--llm fallback)")
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
