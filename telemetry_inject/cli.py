@@ -247,7 +247,7 @@ def _llm_session(args: argparse.Namespace, settings, require_key: bool = True):
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     provider = providers.resolve(args.provider, args.model, args.base_url, args.api_key, dotenv=Path.cwd() / ".env", require_key=require_key)
-    learn = getattr(args, "learn", False)
+    learn = getattr(args, "learn", False) and not (getattr(args, "check", False) or getattr(args, "dry_run", False))
     directory = settings.lessons_dir or (DEFAULT_LESSONS_DIR if learn else None)
     lessons = settings.root / directory if directory else None
     return LLMSession(provider, getattr(args, "budget", None), args.max_retries, reflection_threshold=args.reflection_threshold,

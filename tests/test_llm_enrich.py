@@ -227,8 +227,8 @@ def test_learn_records_a_lesson_for_a_new_failure_class_once(shop: Path, capsys)
         assert functions(capsys)["place"]["llm"] == "llm"
     assert [p.name for p in (shop / ".telemetry-lessons/python").iterdir()] == ["attribute-names.md"]
     lesson = (shop / ".telemetry-lessons/python/attribute-names.md").read_text()
-    assert "lowercase dotted string literal" in lesson
-    assert "lowercase dotted string literal" in server.requests[0]["body"]["messages"][0]["content"]  # it joined the prompt
+    assert "(attribute-names)" in lesson and "Order-ID" not in lesson  # a fixed text: never the user's code or the answer
+    assert "(attribute-names)" in server.requests[0]["body"]["messages"][0]["content"]  # it joined the prompt
 
 
 def test_a_failure_class_a_shipped_lesson_covers_is_not_learned(shop: Path, capsys) -> None:

@@ -220,7 +220,7 @@ def test_ruby_fallback_keeps_return_yield_and_the_magic_comment(git_repo: Path) 
     text = (git_repo / "lib/cart.rb").read_text()
     assert text.startswith("# frozen_string_literal: true\n")
     assert 'require_relative "../telemetry_inject"\n' in text
-    assert '    def total\n      TelemetryInject.span("Shop::Cart#total", "lib/cart.rb", 16) do\n      return 0 if @prices.empty?\n' in text
+    assert '    def total\n      ::TelemetryInject.span("Shop::Cart#total", "lib/cart.rb", 16) do\n      return 0 if @prices.empty?\n' in text
     assert "def self.build = new\n" in text  # endless: skipped
     assert (git_repo / "telemetry_inject.rb").is_file()
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -12,7 +12,7 @@ from telemetry_inject.errors import UserError
 from telemetry_inject.languages import language_for
 
 RUNTIME_MARKER = b"by telemetry-inject"
-_PRUNED = frozenset({".git", ".hg", ".svn", "node_modules", CACHE_DIR, "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"})
+_PRUNED = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", "testdata", CACHE_DIR, "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"})
 
 
 def discover(paths: Iterable[Path], settings: Settings) -> list[Path]:

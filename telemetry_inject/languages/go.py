@@ -24,6 +24,7 @@ ALIAS = b"_tel"
 RUNTIME_FILENAME = "telemetry.go"
 _DEFER = re.compile(rb'[ \t]*defer _tel\.Start\("(?:[^"\\\n]|\\.)*"\)\.End\(\)[ \t]*\r?\n')
 _IMPORT = re.compile(rb'[ \t]*import _tel "[^"\n]+"[ \t]*\r?\n')
+_BLOCK_SPEC = re.compile(rb'[ \t]*_tel "[^"\n]+"[ \t]*\r?\n')
 _GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.$", re.MULTILINE)
 _SKIP_PRAGMA = b"telemetry: skip"
 # Compiler directives that a deferred call would break (stack checks, write barriers, linknamed symbols).
@@ -68,10 +69,10 @@ class Go:
 
     def _unit(self, source: bytes, node, body, qualname: str, package: str, generated: bool) -> FunctionUnit:
         func_line_start = _line_start(source, node.start_byte)
-        indent = source[func_line_start : node.start_byte]
+        line = source[func_line_start : node.start_byte]
+        indent = line[: len(line) - len(line.lstrip(b" \t"))]  # only whitespace: `/* c */ func f()` keeps its comment
         after_brace = _line_end(source, body.start_byte)
-        first_line = source[after_brace : _line_end(source, after_brace)]
-        marker = (after_brace, after_brace + len(first_line)) if _DEFER.fullmatch(first_line) and after_brace < body.end_byte else None
+        marker = _defer_line(source, body)
         return FunctionUnit(
             qualname=qualname,
             line=node.start_point.row + 1,
@@ -148,6 +149,18 @@ class Go:
             return False
 
 
+def _defer_line(source: bytes, body) -> tuple[int, int] | None:
+    """Our defer line among the body's own statements, wherever a later edit moved it (the first line, usually)."""
+    statements = body.named_children[0].named_children if body.named_children and body.named_children[0].type == "statement_list" else body.named_children
+    for statement in statements:
+        if statement.type == "defer_statement":
+            start = _line_start(source, statement.start_byte)
+            end = _line_end(source, statement.end_byte)
+            if _DEFER.fullmatch(source[start:end]):
+                return start, end
+    return None
+
+
 def _text(source: bytes, node) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
@@ -181,6 +194,16 @@ def _runtime_imports(tree: tree_sitter.Tree, source: bytes) -> list[tuple[int, i
     for declaration in declarations:
         start = _line_start(source, declaration.start_byte)
         end = _line_end(source, declaration.end_byte)
+        for spec_list in (c for c in declaration.named_children if c.type == "import_spec_list"):
+            # goimports/gopls may have merged our import into the block: the spec's own line is ours
+            for spec in spec_list.named_children:
+                spec_start, spec_end = _line_start(source, spec.start_byte), _line_end(source, spec.end_byte)
+                if spec.type == "import_spec" and _BLOCK_SPEC.fullmatch(source[spec_start:spec_end]):
+                    before = _line_start(source, spec_start - 1) if spec_start else 0
+                    closing = source[spec_end : _line_end(source, spec_end)].strip() == b")"
+                    if closing and spec_start and source[before:spec_start].strip() == b"":
+                        spec_start = before  # the blank line goimports put before its own group
+                    found.append((spec_start, spec_end))
         if _IMPORT.fullmatch(source[start:end]):
             if len(declarations) == 1 and start >= 2 and source[start - 1 : start] == b"\n":
                 blank = _line_start(source, start - 1)

@@ -92,7 +92,10 @@ class Java:
             if first is not None and first.type == "explicit_constructor_invocation":
                 open_after = _line_end(source, first.end_byte)  # this(...)/super(...) must stay the first statement
         close_at = line_start(source, body.end_byte - 1)
-        return wrapped_unit(source, qualname, node, open_after, close_at, SHAPE, _skip_reason(source, body, open_after, close_at))
+        reason = _skip_reason(source, body, open_after, close_at)
+        if _SHADOWING.search(source):
+            reason = "the file uses the name telemetry_inject, which would hide the runtime's package"
+        return wrapped_unit(source, qualname, node, open_after, close_at, SHAPE, reason, _telemetry_lines(source, body))
 
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
         return None  # the runtime is referred to fully qualified
@@ -119,11 +122,30 @@ class Java:
         return path.name == RUNTIME_FILENAME and PurePath(path).parent.name == "telemetry_inject"
 
 
+_SHADOWING = re.compile(rb"\btelemetry_inject\b(?!\.Telemetry\b)")
+
+
+def _telemetry_lines(source: bytes, body) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Our OPEN line and the last CLOSE line after it, anywhere in the body's own lines (an edit may have put
+    a statement above them); None when the body has no OPEN line."""
+    opening = closing = None
+    offset = _line_end(source, body.start_byte)
+    while offset < body.end_byte:
+        end = _line_end(source, offset)
+        line = source[offset:end]
+        if opening is None and SHAPE.open_re.fullmatch(line):
+            opening = (offset, end)
+        elif opening is not None and SHAPE.close_re.fullmatch(line):
+            closing = (offset, end)
+        offset = end
+    return (opening, closing) if opening and closing else None
+
+
 def _skip_reason(source: bytes, body, open_after: int, close_at: int) -> str | None:
     if body.start_point.row == body.end_point.row:
         return "one-line body"
     rest = source[body.start_byte + 1 : _line_end(source, body.start_byte)].strip()
-    if rest and not rest.startswith((b"//", b"/*")):
+    if rest and not rest.startswith(b"//") and not (rest.startswith(b"/*") and rest.endswith(b"*/")):
         return "body starts on the signature line"
     if source[close_at : body.end_byte - 1].strip():
         return "the closing brace shares its line with code"

@@ -29,9 +29,9 @@ from telemetry_inject.languages.wrapped import Shape, line_start, strip_lines, s
 RUNTIME_FILENAME = "telemetry_inject.rb"
 _STRING = rb'"(?:[^"\\\n#]|\\.|#(?![{@$]))*"'  # no interpolation: `#{`, `#@`, `#$` only escaped
 SHAPE = Shape(
-    open_template="{indent}TelemetryInject.span({name}, {file}, {line}) do",
+    open_template="{indent}::TelemetryInject.span({name}, {file}, {line}) do",  # `::`: found from BasicObject subclasses too
     close_template="{indent}end",
-    open_re=re.compile(rb"[ \t]*TelemetryInject\.span\(" + _STRING + rb", " + _STRING + rb", \d+\) do[ \t]*\r?\n"),
+    open_re=re.compile(rb"[ \t]*(?:::)?TelemetryInject\.span\(" + _STRING + rb", " + _STRING + rb", \d+\) do[ \t]*\r?\n"),
     close_re=re.compile(rb"[ \t]*end[ \t]*\r?\n"),
     import_re=re.compile(rb'require_relative "(?:[^"\n#]*/)?telemetry_inject"[ \t]*\r?\n'),
     interpolates=True,
@@ -93,12 +93,15 @@ class Ruby:
         header_end = params.end_byte if params is not None else node.child_by_field_name("name").end_byte
         open_after = _line_end(source, header_end)
         close_at = line_start(source, node.end_byte - 1)
-        return wrapped_unit(source, qualname, node, open_after, close_at, SHAPE, _skip_reason(source, node, header_end, open_after, close_at))
+        found = _span_block(source, node)
+        reason = "telemetry block not around the whole body: strip and run again" if found is False else None
+        reason = reason or _skip_reason(source, node, header_end, open_after, close_at)
+        return wrapped_unit(source, qualname, node, open_after, close_at, SHAPE, reason, found or None)
 
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
         """After the leading comments (magic comments must stay first) and any leading require lines."""
-        if SHAPE.import_re.search(source):
-            return None
+        if any(SHAPE.import_re.fullmatch(line) for line in source.splitlines(keepends=True) if b"telemetry_inject" in line):
+            return None  # a whole line: a comment that mentions it does not count
         offset = 0
         for child in tree.root_node.children:
             is_require = child.type == "call" and _text(source, child).startswith(("require ", "require_relative ", "require(", "require_relative("))
@@ -134,6 +137,28 @@ class Ruby:
 
     def is_runtime(self, path: PurePath) -> bool:
         return path.name == RUNTIME_FILENAME
+
+
+def _span_block(source: bytes, method) -> tuple[tuple[int, int], tuple[int, int]] | None | bool:
+    """Our ``TelemetryInject.span(…) do … end`` among the method's statements, from the tree: its header
+    line and the line of its own ``end`` (a user's ``end`` after it is never taken for ours).
+    None: no telemetry; False: our header is there, but not as a whole-line block (left alone)."""
+    body = method.child_by_field_name("body")
+    if body is None:
+        return None
+    for statement in body.named_children:
+        start = line_start(source, statement.start_byte)
+        header = source[start : _line_end(source, statement.start_byte)]
+        if statement.type == "call" and SHAPE.open_re.fullmatch(header):
+            block = statement.child_by_field_name("block")
+            if block is None or block.type != "do_block":
+                return False
+            end_start = line_start(source, block.end_byte - 1)
+            end_line = (end_start, _line_end(source, block.end_byte - 1))
+            if not SHAPE.close_re.fullmatch(source[end_line[0] : end_line[1]]):
+                return False
+            return (start, start + len(header)), end_line
+    return None
 
 
 def _skip_reason(source: bytes, node, header_end: int, open_after: int, close_at: int) -> str | None:

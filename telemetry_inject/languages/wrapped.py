@@ -55,12 +55,19 @@ def wrapped_unit(
     close_at: int,
     shape: Shape,
     skip_reason: str | None,
+    found: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> FunctionUnit:
-    """A unit whose telemetry goes after byte ``open_after`` (a line end) and before ``close_at`` (a line start)."""
+    """A unit whose telemetry goes after byte ``open_after`` (a line end) and before ``close_at`` (a line start).
+
+    ``found``: the (OPEN, CLOSE) line ranges the language located itself (from the tree, wherever an
+    edit moved them); without it, a body's first and last lines are checked."""
     def_line_start = line_start(source, node.start_byte)
-    body_indent = _body_indent(source, open_after, close_at, source[def_line_start : node.start_byte])
+    outer = source[def_line_start : node.start_byte]
+    body_indent = _body_indent(source, open_after, close_at, outer[: len(outer) - len(outer.lstrip(b" \t"))])
     markers: tuple[tuple[int, int], ...] = ()
-    if skip_reason is None:
+    if found is not None:
+        markers = found
+    elif skip_reason is None:
         first = source[open_after : _line_end(source, open_after)]
         last_start = line_start(source, close_at - 1) if close_at > open_after else close_at
         last = source[last_start:close_at]

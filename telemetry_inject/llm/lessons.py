@@ -62,9 +62,10 @@ def learn(directory: Path, language: str, reason: str) -> Path | None:
     if path.exists():
         return None
     title = slug.replace("-", " ").capitalize()
-    general = re.sub(r"\b(?:answer )?line \d+\b", "a line", reason)
-    text = (f"# {title}\n\nAn answer was refused because {general.rstrip('.')}. "
-            "The retry that was told so succeeded: get this right the first time.\n")
+    # A fixed text per class: the refusal itself quotes user code and model output, which must not
+    # end up in a file meant to be committed and sent in later prompts.
+    text = (f"# {title}\n\nAnswers were refused for this reason ({slug}), and a retry that was told so succeeded. "
+            "Follow the rules on this point exactly the first time.\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as out:  # "x": two runs learning at once write it once

@@ -165,7 +165,7 @@ def verify_wrapped(original: bytes, answer: str, opening: bytes, closing: bytes,
     if trailing:
         want.pop()
     got = unfence(answer).replace("\r\n", "\n").split("\n")
-    if trailing and got and got[-1] == "":
+    if got and got[-1] == "":  # the newline after the last line (unfence adds one even when the function has none)
         got.pop()
     open_text, close_text = opening.decode().rstrip("\r\n"), closing.decode().rstrip("\r\n")
     expected = want[:open_at] + [open_text] + want[open_at:close_at] + [close_text] + want[close_at:]
