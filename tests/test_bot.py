@@ -361,3 +361,50 @@ def test_suggest_mode_posts_at_most_30_comments_and_says_how_many_more(world: Wo
     [review] = world.server.reviews
     assert len(review.comments) == 30
     assert "5 more suggestions are not shown" in review.body
+
+
+def test_a_users_comment_carrying_the_marker_is_not_taken_for_the_report(world: World) -> None:
+    change_count(world)
+    world.server.add_comment(7, "<!-- telemetry-inject:report --> gotcha", user="mallory")
+    assert world.bot(event=world.event()).returncode == 0
+    mine, theirs = [c for c in world.server.comments if c.user != "mallory"], [c for c in world.server.comments if c.user == "mallory"]
+    assert len(mine) == 1 and theirs[0].body == "<!-- telemetry-inject:report --> gotcha"
+
+
+def test_a_bot_pull_request_retargeted_to_main_is_still_closed_with_its_pr(world: World) -> None:
+    change_count(world)
+    assert world.bot(event=world.event()).returncode == 0
+    [bot_pull] = [p for p in world.server.pulls.values() if p.head_ref == "telemetry-inject/pr-7"]
+    bot_pull.base_ref = "main"  # GitHub retargets open PRs when their base branch is deleted after a merge
+    assert world.bot(event=world.event("closed"), fresh=False).returncode == 0
+    assert bot_pull.state == "closed"
+
+
+def test_apply_renders_names_from_a_forks_artifact_inert(world: World) -> None:
+    change_count(world)
+    artifact = world.tmp / "artifact"
+    assert world.bot("--mode", "suggest", "--artifact-dir", str(artifact), event=world.event(fork=True)).returncode == 0
+    data = json.loads((artifact / "telemetry-inject.json").read_text())
+    data["functions"][0]["function"] = "x\n# Pwned\n[click](https://evil.example) <img src=x onerror=alert(1)> @admin"
+    (artifact / "telemetry-inject.json").write_text(json.dumps(data))
+    run_event = {"workflow_run": {"head_sha": data["head_sha"]}}
+    assert world.bot("apply", str(artifact), event=run_event, event_name="workflow_run", fresh=False).returncode == 0
+    body = world.server.comments[0].body
+    assert "\n# Pwned" not in body and "](https" not in body and "<img" not in body and "@admin" not in body
+
+    data["suggestions"][0]["body"] += "\n\n[click](https://evil.example)"
+    (artifact / "telemetry-inject.json").write_text(json.dumps(data))
+    refused = world.bot("apply", str(artifact), event=run_event, event_name="workflow_run", fresh=False)
+    assert refused.returncode == 2 and "one suggestion block" in refused.stderr
+
+
+def test_sweep_never_commits_untracked_files(world: World) -> None:
+    git(world.dev, "checkout", "-q", "main")
+    event = {"repository": {"full_name": "o/r", "default_branch": "main"}}
+    git(world.tmp, "clone", "-q", str(world.origin), str(world.checkout))  # actions/checkout of the default branch
+    (world.checkout / "shop/generated.py").write_text("def g():\n    return 1\n")
+    proc = world.bot("sweep", event=event, event_name="schedule", fresh=False)
+    assert proc.returncode == 0, proc.stderr
+    tip = git(world.origin, "rev-parse", "refs/heads/telemetry-inject/sweep").strip()
+    assert "shop/generated.py" not in git(world.origin, "ls-tree", "-r", "--name-only", tip)
+    assert git(world.origin, "show", f"{tip}:shop/cart.py").count("@_tel.span") == 3

@@ -43,7 +43,7 @@ def write(directory: Path, repository: str, pr: PullRequest, outcome: render.Out
     return path
 
 
-def read(directory: Path) -> dict:
+def read(directory: Path, repository: str) -> dict:
     path = directory / FILE
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -53,10 +53,14 @@ def read(directory: Path) -> dict:
         raise UserError(f"{path}: no such file; download the artifact the pull request's run uploaded") from None
     except (OSError, ValueError) as exc:
         raise UserError(f"{path}: not a telemetry-inject artifact: {exc}") from None
-    return _validated(data, path)
+    return _validated(data, path, repository)
 
 
-def _validated(data, path: Path) -> dict:
+_SOURCES = ("template", "cache", "llm")
+_STATUSES = ("instrumented", "refused", "over-budget", "error")
+
+
+def _validated(data, path: Path, repository: str) -> dict:
     def fail(what: str):
         raise UserError(f"{path}: invalid artifact: {what}")
 
@@ -69,9 +73,13 @@ def _validated(data, path: Path) -> dict:
         fail("head_sha must be a commit id")
     if data.get("mode") not in ("pull-request", "suggest", "push", "check"):
         fail("unknown mode")
+    if data.get("repository") != repository:
+        fail(f"it was made for {data.get('repository')!r}, not {repository}")
     functions = data.get("functions")
     if not isinstance(functions, list) or not all(isinstance(f, dict) and all(isinstance(f.get(k, ""), str) for k in _STR_FIELDS) for f in functions):
         fail("functions must be a list of records")
+    if not all(f.get("source") in _SOURCES and f.get("status", "instrumented") in _STATUSES for f in functions):
+        fail("unknown function source or status")
     for key in ("patch",):
         if not isinstance(data.get(key), str):
             fail(f"{key} must be text")
@@ -80,7 +88,7 @@ def _validated(data, path: Path) -> dict:
             fail(f"{key} must be a list of strings")
     suggestions = data.get("suggestions")
     if not isinstance(suggestions, list) or not all(_valid_comment(c) for c in suggestions):
-        fail("suggestions must be review comments (path, line, side, body)")
+        fail("suggestions must be review comments (path, line, side, body) whose body is one suggestion block")
     cost = data.get("cost")
     if not isinstance(cost, dict):
         fail("cost must be a record")
@@ -98,10 +106,17 @@ def _validated(data, path: Path) -> dict:
 
 
 def _valid_comment(comment) -> bool:
+    from telemetry_inject.bot.suggest import suggestion_block
+
     if not isinstance(comment, dict) or set(comment) - {"path", "line", "side", "body", "start_line", "start_side"}:
         return False
     lines_ok = all(isinstance(comment.get(k), int) and comment[k] > 0 for k in ("line", *(("start_line",) if "start_line" in comment else ())))
-    return lines_ok and isinstance(comment.get("path"), str) and isinstance(comment.get("body"), str) and comment.get("side") == "RIGHT"
+    body = comment.get("body")
+    if not (lines_ok and isinstance(comment.get("path"), str) and isinstance(body, str) and comment.get("side") == "RIGHT"):
+        return False
+    # Only what we would have written: one suggestion block (rendered as code), no free markdown around it.
+    inner = body.split("\n")[1:-1]
+    return body == suggestion_block(inner)
 
 
 def _number(value) -> float:
@@ -115,7 +130,7 @@ def apply(directory: Path, runner: Runner, out: TextIO) -> int:
     from telemetry_inject.bot.github_api import connect
     from telemetry_inject.bot.outputs import write_outputs, write_summary
 
-    data = read(directory)
+    data = read(directory, runner.repository)
     run = runner.event.get("workflow_run") or {}
     if run and run.get("head_sha") and run["head_sha"] != data["head_sha"]:
         raise UserError(f"the artifact names commit {data['head_sha'][:7]} but the workflow run was for {run['head_sha'][:7]}; refusing it")

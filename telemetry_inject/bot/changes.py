@@ -67,12 +67,18 @@ def apply(changes: list[FileChange], root: Path) -> list[Path]:
     return written
 
 
+def _git_lines(data: bytes) -> list[str]:
+    """Lines as git sees them: ended by \\n only (str.splitlines also breaks on form feeds, \\x85, …)."""
+    text = data.decode("utf-8", "replace")
+    return [line + "\n" for line in text.split("\n")[:-1]] + ([text.rsplit("\n", 1)[-1]] if not text.endswith("\n") and text else [])
+
+
 def patch(changes: list[FileChange]) -> str:
     """A unified diff git can apply (``git apply``), a/ and b/ prefixed."""
     out: list[str] = []
     for change in changes:
-        before = (change.before or b"").decode("utf-8", "replace").splitlines(keepends=True)
-        after = change.after.decode("utf-8", "replace").splitlines(keepends=True)
+        before = _git_lines(change.before or b"")
+        after = _git_lines(change.after)
         old = "/dev/null" if change.before is None else f"a/{change.path}"
         if change.before is None:
             out.append(f"diff --git a/{change.path} b/{change.path}\nnew file mode 100644\n")

@@ -53,6 +53,9 @@ class Repo:
         self.repo = repo
         self.owner = owner
 
+    def default_branch(self) -> str:
+        return _read(lambda: self.repo.default_branch)
+
     def pull(self, number: int):
         return _read(lambda: self.repo.get_pull(number))
 
@@ -71,11 +74,14 @@ class Repo:
 
     def _find_comment(self, number: int):
         pull = self.pull(number)
-        return _read(lambda: next((c for c in pull.get_issue_comments() if MARKER in (c.body or "")), None))
+        return _read(lambda: next((c for c in pull.get_issue_comments() if MARKER in (c.body or "") and _by_bot(c)), None))
 
     # -- the bot pull request -------------------------------------------------------------------------------
-    def find_pull(self, head_branch: str, base_branch: str, state: str = "open"):
+    def find_pull(self, head_branch: str, base_branch: str | None, state: str = "open"):
+        """The open pull request from ``head_branch`` (into ``base_branch``; None: into any branch)."""
         head = f"{self.owner}:{head_branch}"
+        if base_branch is None:
+            return _read(lambda: next(iter(self.repo.get_pulls(state=state, head=head)), None))
         return _read(lambda: next(iter(self.repo.get_pulls(state=state, head=head, base=base_branch)), None))
 
     def open_or_update_pull(self, head_branch: str, base_branch: str, title: str, body: str) -> tuple[str, str]:
@@ -92,8 +98,9 @@ class Repo:
         )
         return created.html_url, "created"
 
-    def close_pull(self, head_branch: str, base_branch: str, comment: str) -> str | None:
-        existing = self.find_pull(head_branch, base_branch)
+    def close_pull(self, head_branch: str, comment: str) -> str | None:
+        # By head only: when the PR's branch is deleted after a merge, GitHub retargets open PRs on it to main.
+        existing = self.find_pull(head_branch, None)
         if existing is None:
             return None
         _write(lambda: existing.create_issue_comment(comment), None)
@@ -103,7 +110,7 @@ class Repo:
     # -- reviews ----------------------------------------------------------------------------------------------
     def has_review(self, number: int, marker: str) -> bool:
         pull = self.pull(number)
-        return _read(lambda: any(marker in (r.body or "") for r in pull.get_reviews()))
+        return _read(lambda: any(marker in (r.body or "") and _by_bot(r) for r in pull.get_reviews()))
 
     def review(self, number: int, commit_sha: str, body: str, comments: list[dict], marker: str) -> None:
         pull = self.pull(number)
@@ -112,6 +119,12 @@ class Repo:
             lambda: pull.create_review(commit=commit, body=body, event="COMMENT", comments=comments),
             lambda: True if self.has_review(number, marker) else None,
         )
+
+
+def _by_bot(item) -> bool:
+    """Written by a bot account (GITHUB_TOKEN's github-actions[bot], or an App): a user pasting our marker
+    into a comment or review must not take the report over or silence the suggestions."""
+    return getattr(item.user, "type", "") == "Bot"
 
 
 def _read(call: Callable[[], T]) -> T:

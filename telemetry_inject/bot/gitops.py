@@ -58,10 +58,10 @@ def ensure_commits(repo, shas: list[str], pr_number: int | None) -> None:
 
 def checkout(repo, sha: str) -> None:
     """Detach at ``sha`` unless already there (actions/checkout of a PR defaults to the merge commit)."""
+    if repo.is_dirty(untracked_files=False):  # an earlier step's edits would be committed as if they were the PR's
+        raise UserError("the checkout has uncommitted changes; the bot needs a clean checkout of the pull request's head")
     if repo.head.is_valid() and repo.head.commit.hexsha == sha:
         return
-    if repo.is_dirty(untracked_files=False):
-        raise UserError("the checkout has uncommitted changes; the bot needs a clean checkout of the pull request's head")
     repo.git.checkout("--detach", sha)
 
 

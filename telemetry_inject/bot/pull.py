@@ -116,9 +116,9 @@ def _act(runner, github, repo, pr, options, computed: Computed, session, estimat
 def _pull_request_mode(github, repo, pr, options, computed, outcome, outputs, out) -> str:
     branch = bot_branch(pr)
     if not computed.changes:
-        closed = github.close_pull(branch, pr.head_ref, "Nothing left to instrument in this pull request: closing.")
+        closed = github.close_pull(branch, "Nothing left to instrument in this pull request: closing.")
+        gitops.delete_branch(repo, branch)  # also one a cancelled run left behind
         if closed:
-            gitops.delete_branch(repo, branch)
             print(f"telemetry-inject bot: closed {closed} (nothing left to do)", file=out)
         return ""
     written = apply(computed.changes, Path(repo.working_tree_dir))
@@ -139,7 +139,10 @@ def _push_mode(repo, pr, options, computed, out) -> str:
         return ""
     written = apply(computed.changes, Path(repo.working_tree_dir))
     sha = gitops.commit(repo, written, "Add telemetry to the touched functions (telemetry-inject)", options.identity)
-    gitops.push(repo, sha, pr.head_ref, force=False)  # fast-forward only: if the branch moved, the next run redoes it
+    # Only onto the commit this run saw: a branch that moved (or was deleted) is left alone; the next run redoes it.
+    if not gitops.try_push(repo, sha, pr.head_ref, expected=pr.head_sha):
+        print(f"telemetry-inject bot: {pr.head_ref} moved on since this run started; nothing pushed", file=out)
+        return f"`{pr.head_ref}` moved on while this run worked: nothing pushed; the next push is instrumented."
     print(f"telemetry-inject bot: pushed {sha[:7]} onto {pr.head_ref}", file=out)
     return f"Committed onto `{pr.head_ref}` as {sha[:7]}."
 
@@ -177,9 +180,9 @@ def _suggest_mode(github, pr, outcome, comments, unplaced, out) -> str:
 
 def _closed(pr, repo, github, options, runner, out) -> int:
     if github is not None and options.mode == "pull-request":
-        closed = github.close_pull(bot_branch(pr), pr.head_ref, f"#{pr.number} was closed: closing this one too.")
+        closed = github.close_pull(bot_branch(pr), f"#{pr.number} was closed: closing this one too.")
+        gitops.delete_branch(repo, bot_branch(pr))
         if closed:
-            gitops.delete_branch(repo, bot_branch(pr))
             print(f"telemetry-inject bot: closed {closed}", file=out)
     write_outputs(runner.output_file, {"changed-functions": "", "changed-count": "0", "cost-usd": "0", "over-budget": "false", "pull-request-url": ""})
     return 0

@@ -5,7 +5,6 @@ renders the same bytes and the sticky comment is left alone.
 """
 from __future__ import annotations
 
-import html
 from typing import NamedTuple
 
 MARKER = "<!-- telemetry-inject:report -->"
@@ -27,9 +26,15 @@ class Outcome(NamedTuple):
     patch: str = ""  # shown folded where the bot cannot write (forks)
 
 
+# Links, images, autolinks, HTML, mentions, code spans, table cells and line breaks: what could carry
+# an attacker's markup. (Emphasis characters stay readable: at worst they italicise a name.)
+_INERT = str.maketrans({ch: f"&#{ord(ch)};" for ch in "&<>\"'|[]()`!@\\:"} | {"\r": " ", "\n": " "})
+
+
 def code(text: str) -> str:
-    """Inline code safe for any file or function name, also inside a table cell."""
-    return "<code>" + html.escape(text).replace("|", "&#124;") + "</code>"
+    """Inline code safe for any file or function name, also inside a table cell: no markdown (links,
+    emphasis, mentions), no HTML and no line break survives (names from a fork's artifact are untrusted)."""
+    return "<code>" + text.translate(_INERT).replace("www.", "www&#46;") + "</code>"  # no autolinks either
 
 
 def functions_table(functions: list[dict]) -> list[str]:
@@ -37,8 +42,8 @@ def functions_table(functions: list[dict]) -> list[str]:
         return []
     lines = ["| file | function | source |", "|---|---|---|"]
     for f in functions[:TABLE_ROWS]:
-        status = "" if f.get("status", "instrumented") == "instrumented" else f" ({html.escape(f['status'])})"
-        lines.append(f"| {code(f['file'])} | {code(f['function'])} | {f['source']}{status} |")
+        status = "" if f.get("status", "instrumented") == "instrumented" else f" ({code(f['status'])})"
+        lines.append(f"| {code(f['file'])} | {code(f['function'])} | {code(f['source'])}{status} |")
     if len(functions) > TABLE_ROWS:
         lines.append(f"| … | {len(functions) - TABLE_ROWS} more | |")
     return lines
@@ -84,7 +89,10 @@ def comment(outcome: Outcome) -> str:
         lines += ["", "<details><summary>The patch</summary>", "", f"{fence}diff", outcome.patch.rstrip("\n"), fence, "", "</details>"]
     text = "\n".join(lines) + "\n"
     if len(text) > MAX_BODY:  # GitHub refuses bodies over 65536 characters: drop the patch first
-        return comment(outcome._replace(patch="")) if outcome.patch else text[:MAX_BODY] + "\n…\n"
+        if outcome.patch:
+            return comment(outcome._replace(patch="", note="This pull request comes from a fork, so the bot cannot push to it, "
+                                                             "and the patch is too long for a comment: run `telemetry-inject run` locally."))
+        return text[:MAX_BODY] + "\n…\n"
     return text
 
 

@@ -48,7 +48,7 @@ def review_comments(changes: list[FileChange], commentable: dict[str, set[int]])
                 unplaced.append(f"{change.path} line {i1 + 1}")
                 continue
             first, last, replacement = placed
-            comment = {"path": change.path, "line": last, "side": "RIGHT", "body": _suggestion(replacement)}
+            comment = {"path": change.path, "line": last, "side": "RIGHT", "body": suggestion_block(replacement)}
             if first != last:
                 comment.update(start_line=first, start_side="RIGHT")
             comments.append(comment)
@@ -68,11 +68,17 @@ def _place(old: list[str], new: list[str], i1: int, i2: int, j1: int, j2: int, a
 
 
 def _lines(data: bytes) -> list[str]:
-    return [line.rstrip("\r\n") for line in data.decode("utf-8", "replace").splitlines(keepends=True)]
+    """Lines as git counts them: split on \\n only (str.splitlines also breaks on form feeds and more)."""
+    text = data.decode("utf-8", "replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
-def _suggestion(lines: list[str]) -> str:
+def suggestion_block(lines: list[str]) -> str:
+    """A suggestion block; with no lines it suggests deleting the commented lines (an empty block)."""
     text = "\n".join(lines)
     fence = fence_for(text)
-    return f"{fence}suggestion\n{text}\n{fence}"
+    return f"{fence}suggestion\n{text}\n{fence}" if lines else f"{fence}suggestion\n{fence}"
 

@@ -92,14 +92,20 @@ def run_sweep(runner: Runner, options, max_functions: int, shard: tuple[int, int
     root = Path(repo.working_tree_dir).resolve()
     os.chdir(root)
     settings = load_settings(root)
-    default_branch = (runner.event.get("repository") or {}).get("default_branch") or repo.active_branch.name
-    base_sha = repo.head.commit.hexsha
+    github = connect(runner.api_url, runner.token, runner.repository)
+    # The repository's default branch (schedule events carry no repository in their payload), as origin has it:
+    # a sweep started from another branch must not carry that branch's commits.
+    default_branch = (runner.event.get("repository") or {}).get("default_branch") or github.default_branch()
+    if not gitops.fetch_commit(repo, f"refs/heads/{default_branch}"):
+        raise UserError(f"cannot fetch {default_branch} from origin")
+    base_sha = repo.git.rev_parse("FETCH_HEAD").strip()
+    gitops.checkout(repo, base_sha)
     index, count = shard
-    paths = files.discover([root], settings)[index - 1 :: count]
+    tracked = {(root / name).resolve() for name in repo.git.ls_files("-z").split("\0") if name}
+    paths = [p for p in files.discover([root], settings) if p.resolve() in tracked][index - 1 :: count]  # never untracked files
     selection, wanted = select(paths, max_functions)
     chosen_paths = sorted(selection.chosen)
     session, estimate, refusal = llm_session(options, settings, chosen_paths, selection)
-    github = connect(runner.api_url, runner.token, runner.repository)
     if refusal:
         print(f"telemetry-inject bot: {refusal}", file=out)
         write_outputs(runner.output_file, {"changed-functions": "", "changed-count": "0", "cost-usd": "0", "over-budget": "true", "pull-request-url": ""})
