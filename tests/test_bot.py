@@ -408,3 +408,23 @@ def test_sweep_never_commits_untracked_files(world: World) -> None:
     tip = git(world.origin, "rev-parse", "refs/heads/telemetry-inject/sweep").strip()
     assert "shop/generated.py" not in git(world.origin, "ls-tree", "-r", "--name-only", tip)
     assert git(world.origin, "show", f"{tip}:shop/cart.py").count("@_tel.span") == 3
+
+
+def test_a_second_sweep_adds_functions_the_open_sweep_does_not_have(world: World) -> None:
+    git(world.dev, "checkout", "-q", "main")
+    event = {"repository": {"full_name": "o/r", "default_branch": "main"}}
+    assert world.bot("sweep", "--max-functions", "2", event=event, event_name="schedule").returncode == 0
+    assert world.bot("sweep", "--max-functions", "2", event=event, event_name="schedule").returncode == 0
+    tip = git(world.origin, "rev-parse", "refs/heads/telemetry-inject/sweep").strip()
+    assert git(world.origin, "show", f"{tip}:shop/cart.py").count("@_tel.span") == 3  # 2, then the third
+    assert len([p for p in world.server.pulls.values() if p.head_ref == "telemetry-inject/sweep"]) == 1
+
+
+def test_a_shallow_checkout_is_deepened_to_find_the_merge_base(world: World) -> None:
+    change_count(world)
+    event = world.event()
+    subprocess.run(["rm", "-rf", str(world.checkout)], check=True)
+    git(world.tmp, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{world.origin}", str(world.checkout))
+    proc = world.bot(event=event, fresh=False)
+    assert proc.returncode == 0, proc.stderr
+    assert git(world.origin, "rev-parse", "--verify", "-q", "refs/heads/telemetry-inject/pr-7").strip()

@@ -43,6 +43,11 @@ def has_commit(repo, sha: str) -> bool:
 
 def ensure_commits(repo, shas: list[str], pr_number: int | None) -> None:
     """Fetch what a shallow or merge-ref checkout lacks: the PR's head and base commits."""
+    if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
+        try:  # a shallow checkout (fetch-depth: 1) has no merge base to diff from
+            repo.git.fetch("--no-tags", "--unshallow", "origin")
+        except _git_error() as exc:
+            raise UserError(f"cannot unshallow the checkout ({exc.stderr.strip()[:200]}); use actions/checkout with fetch-depth: 0") from None
     missing = [sha for sha in shas if not has_commit(repo, sha)]
     if not missing:
         return

@@ -100,6 +100,9 @@ def run_sweep(runner: Runner, options, max_functions: int, shard: tuple[int, int
         raise UserError(f"cannot fetch {default_branch} from origin")
     base_sha = repo.git.rev_parse("FETCH_HEAD").strip()
     gitops.checkout(repo, base_sha)
+    remote = gitops.remote_branch(repo, BRANCH)
+    if remote is not None and gitops.fetch_commit(repo, remote) and gitops.is_ancestor(repo, base_sha, remote):
+        gitops.checkout(repo, remote)  # select from the open sweep: each run adds functions it does not have yet
     index, count = shard
     tracked = {(root / name).resolve() for name in repo.git.ls_files("-z").split("\0") if name}
     paths = [p for p in files.discover([root], settings) if p.resolve() in tracked][index - 1 :: count]  # never untracked files
