@@ -107,8 +107,8 @@ def try_push(repo, sha: str, branch: str, expected: str | None) -> bool:
         repo.git.push(lease, "origin", f"{sha}:refs/heads/{branch}")
         return True
     except _git_error() as exc:
-        if "stale info" in exc.stderr or "rejected" in exc.stderr:
-            return False
+        if "remote rejected" not in exc.stderr and ("stale info" in exc.stderr or "rejected" in exc.stderr):
+            return False  # someone moved the branch (a lease or fast-forward failure); "[remote rejected]" is a refusal
         raise UserError(f"git push to origin {branch} failed: {exc.stderr.strip()[:300]}") from None
 
 
