@@ -105,7 +105,7 @@ def test_the_import_follows_how_the_file_imports(name: str, source: bytes, line:
 def test_strip_keeps_the_import_while_code_still_uses_the_runtime() -> None:
     js = LANGUAGES["javascript"]
     line = b'const _tel = require("./_telemetry_utils.cjs");'
-    source = b'function f(x) {\n  _tel.attr("x", () => x);\n  return x;\n}\n'
+    source = b"function f(x) {\n  _tel.attr('x', () => x)\n  return x;\n}\n"  # not the exact form --llm enrich writes
     instrumented = inject(line + b"\n" + source, js, line).source
     assert b"_tel.start(" in instrumented
     assert strip(instrumented, js) == line + b"\n" + source  # the hand-written attr() keeps its import
@@ -376,3 +376,50 @@ def test_the_line_written_into_a_span_is_the_functions_line_in_the_output_when_o
         for name in chosen:
             written = next(int(re.search(r', (\d+)\); try \{', text).group(1)) for text in out if f'_tel.start("{name}"' in text)
             assert out[written - 1].startswith(f"function {name}()"), (chosen, name, written)
+
+
+JS_PLACE = """function place(order) {
+  const total = order.total;
+  return total;
+}
+
+async function ship(order) {
+  return order.id;
+}
+
+module.exports = { place, ship };
+"""
+
+
+def test_enrich_adds_verified_attributes_to_javascript_and_strip_removes_them(tmp_path: Path) -> None:
+    """`--llm enrich` on a .js file: the real SDK against the loopback model; a value with a call is refused
+    and retried with the reason; the attribute reaches the span at run time; strip gives the bytes back."""
+    from conftest import REPO
+    from fake_llm import FakeLLM
+
+    node = shutil.which("node") or pytest.fail("node is missing: run scripts/toolchains/node.sh", pytrace=False)
+    (tmp_path / "package.json").write_text('{"name": "shop", "version": "1.0.0"}\n')
+    (tmp_path / "shop.js").write_text(JS_PLACE)
+    git(tmp_path, "init", "-q")
+    place = JS_PLACE.split("\n\n")[0] + "\n"
+    good = place.replace("{\n", '{\n  _tel.attr("order.id", () => order.id);\n', 1)
+    bad = place.replace("{\n", '{\n  _tel.attr("order.id", () => order.save());\n', 1)
+    ship = "async function ship(order) {\n  _tel.attr(\"order.size\", () => order.items.length);\n  return order.id;\n}\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "OPENAI", "ANTHROPIC", "TELEMETRY_INJECT"))}
+    env["PYTHONPATH"] = str(REPO)
+    with FakeLLM([bad, "```javascript\n" + good + "```", ship]) as server:
+        proc = subprocess.run([sys.executable, "-m", "telemetry_inject", "run", "--llm", "enrich", "--provider", "openai", "--model", "gpt-4o",
+                               "--base-url", f"{server.url}/v1", "--api-key", "sk-test", "--no-parallel", "shop.js"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "call_expression is not allowed" in server.requests[1]["body"]["messages"][-1]["content"]
+    text = (tmp_path / "shop.js").read_text()
+    assert '  const _tel$ = _tel.start("place", "shop.js", 2); try {\n  _tel.attr("order.id", () => order.id);\n' in text
+    spans = tmp_path / "spans.jsonl"
+    script = "const s = require('./shop.js'); s.place({id: 7, total: 3}); s.ship({id: 8, items: [1, 2]}).then(() => {});"
+    run = subprocess.run([node, "-e", script], cwd=tmp_path, env={**env, "TELEMETRY_INJECT_OUT": str(spans)}, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    records = {r["name"]: r for r in map(json.loads, spans.read_text().splitlines())}
+    assert records["place"]["attributes"]["order.id"] == 7 and records["ship"]["attributes"]["order.size"] == 2
+    stripped = subprocess.run([sys.executable, "-m", "telemetry_inject", "strip", "--remove-runtime", "."], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert stripped.returncode == 1 and (tmp_path / "shop.js").read_text() == JS_PLACE

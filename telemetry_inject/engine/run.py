@@ -125,12 +125,17 @@ def _enrich(raw: bytes, path: Path, language, selected, settings: Settings, mode
 def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mode: WriteMode) -> list[tuple]:
     """(identity, cache key, function text, task) for each function this run asks the LLM about."""
     template = getattr(language, "template", True)
-    if template and (language.name != "python" or mode.llm_mode != "enrich"):
-        return []  # attributes are written for Python only, so far
+    if template and (language.name not in ENRICHED or mode.llm_mode != "enrich"):
+        return []  # attributes are written for Python and JavaScript, so far
     found, newline = candidate_units(raw, language, selected)
     session = mode.llm
     if template:
-        return [(identity, enrichment_key(text, language, settings, session), text, session.python_task(text)) for identity, _, text in found]
+        task = session.python_task if language.name == "python" else session.js_task
+        return [
+            (identity, enrichment_key(text, language, settings, session), text, task(text))
+            for identity, unit, text in found
+            if language.name == "python" or unit.decorators[1] in ("sync", "async")  # JS: a block body, and not a generator
+        ]
     from telemetry_inject.llm.fallback import task_key, wrap_task
     from telemetry_inject.llm.lessons import prompt_lessons
 
@@ -141,6 +146,9 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
          wrap_task(language, unit, text, shown_path, newline, lessons))
         for identity, unit, text in found
     ]
+
+
+ENRICHED = ("python", "javascript")  # TypeScript is not: a property its type lacks would fail the type check
 
 
 def _relative(path: Path, settings: Settings) -> Path:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import pkgutil
+import re
 from functools import cached_property
 from pathlib import Path, PurePath
 
@@ -41,6 +42,24 @@ RUNTIME_FILENAME = "_telemetry_utils.cjs"
 RUNTIME_FILES = (RUNTIME_FILENAME, "_telemetry_utils.mjs", "_telemetry_utils.d.cts", "_telemetry_utils.d.mts")
 FILEPATH = ""  # {FILE} when no path is given: see the module docstring
 _TESTS = (".test", ".spec")  # test files are instrumented only when asked for (not yet), as Go's _test.go
+
+
+_ATTR = re.compile(rb'[ \t]*_tel\.attr\("[a-z0-9_.]+", \(\) => [^\n]*\);[ \t]*\r?\n')
+
+
+def _attribute_lines(source: bytes) -> list[tuple[int, int]]:
+    """Whole lines in the exact form ``--llm enrich`` writes, ``_tel.attr("name", () => value);``, as
+    Python's strip removes its own form; a hand-written call in any other form stays (and keeps its import)."""
+    if b'_tel.attr("' not in source:
+        return []
+    found = []
+    offset = 0
+    while offset < len(source):
+        end = source.find(b"\n", offset) + 1 or len(source)
+        if _ATTR.fullmatch(source, offset, end):
+            found.append((offset, end))
+        offset = end
+    return found
 
 
 class JavaScript:
@@ -96,7 +115,7 @@ class JavaScript:
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         """The units' OPEN/CLOSE lines and in-line insertions, and the import line unless code that
         stays still uses it (a hand-written ``_tel.attr(…)`` keeps working, outside a span a no-op)."""
-        markers = sorted(m for u in units for m in u.markers)
+        markers = sorted(m for u in units for m in u.markers) + _attribute_lines(source)
         imports = js_units.import_lines(tree.root_node, source)
         if js_units.uses_runtime_outside(tree.root_node, source, sorted(markers + imports)):
             imports = []

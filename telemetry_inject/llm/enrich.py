@@ -85,6 +85,14 @@ class LLMSession:
         code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
         return Task(self.system, code, lambda answer: verify_python_enrichment(function_text, answer), "python")
 
+    def js_task(self, function_text: bytes) -> Task:
+        """Span attributes for a JavaScript function (``--llm enrich``)."""
+        from telemetry_inject.llm.javascript import RULES, verify_js_enrichment
+
+        system = RULES + "\n\n" + prompt_lessons(self.project_lessons, "javascript")
+        code = "```javascript\n" + function_text.decode("utf-8", "replace") + "```"
+        return Task(system, code, lambda answer: verify_js_enrichment(function_text, answer), "javascript")
+
     def estimate(self, function_text: bytes, system: str | None = None) -> float:
         """A pessimistic price for one attempt at this function (no call is made)."""
         user_chars = len(function_text) + 16

@@ -1,0 +1,147 @@
+"""``--llm enrich`` for JavaScript: span attributes as ``_tel.attr("name", () => expression);`` lines.
+
+The runtime evaluates the arrow lazily and swallows its exceptions, so a value
+that names something undefined costs nothing; the verifier still allows only
+reads (names, properties, constant indexes, literals) and only statements of
+the function's own body, before its last line. TypeScript is not enriched:
+a property the type lacks would break the type check.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, unfence
+
+RULES = """You add span attributes to one JavaScript function for telemetry.
+Return the function exactly as given, every line byte for byte, with one to five
+lines added as statements of its own body (not inside nested functions), of the form
+    _tel.attr("lowercase.dotted.name", () => <expression>);
+The expression only reads: names, properties (order.id, items.length), constant
+indexes (rows[0], opts["mode"]), literals. No calls, no assignments, no `new`, no templates.
+Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
+Answer with the function only."""
+_ATTR_LINE = re.compile(r"^[ \t]*_tel\.attr\(.*\);?[ \t]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie", "session", "credential", "private")
+_READS = frozenset({"identifier", "member_expression", "subscript_expression", "property_identifier", "number", "string",
+                    "string_fragment", "true", "false", "null", "undefined", "this", "parenthesized_expression", '"', "'", ".", "[", "]", "(", ")"})
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    import tree_sitter
+    import tree_sitter_javascript
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+
+
+def verify_js_enrichment(original: bytes, answer: str) -> Verdict:
+    """Accept ``answer`` for ``original`` (one function's source) only under I9."""
+    try:
+        original_text = original.decode("utf-8")
+    except UnicodeDecodeError:
+        return Verdict(False, "the original function is not UTF-8", original)
+    newline = "\r\n" if "\r\n" in original_text else "\n"
+    want = original_text.split(newline)
+    trailing = original_text.endswith(newline)
+    if trailing:
+        want.pop()
+    got = unfence(answer).replace("\r\n", "\n").split("\n")
+    if got and got[-1] == "":
+        got.pop()
+    kept = [line for line in got if not _ATTR_LINE.match(line)]
+    if kept != want:
+        return Verdict(False, _first_difference(newline.join(want), newline.join(kept), newline), original)
+    added = [(n, line) for n, line in enumerate(got, 1) if _ATTR_LINE.match(line)]
+    if not added:
+        return Verdict(False, "no telemetry statement was added", original)
+    if len(added) > MAX_ATTRIBUTES:
+        return Verdict(False, f"{len(added)} attributes; at most {MAX_ATTRIBUTES}", original)
+    names = []
+    for number, line in added:
+        problem, name = _check_statement(line.strip())
+        if problem:
+            return Verdict(False, f"answer line {number}: {problem}", original)
+        names.append(name)
+    enriched = newline.join(got) + (newline if trailing else "")
+    problem = _placement_problem(enriched.encode(), {n for n, _ in added})
+    if problem:
+        return Verdict(False, problem, original)
+    insertions, kept_before = [], 0
+    for line in got:
+        if _ATTR_LINE.match(line):
+            if kept_before >= len(want) - 1:  # after the last line of the body: the span would already have ended
+                return Verdict(False, "attributes go before the function's closing line", original)
+            insertions.append((kept_before, (line + newline).encode()))
+        else:
+            kept_before += 1
+    return Verdict(True, "", enriched.encode(), tuple(names), tuple(insertions))
+
+
+def _check_statement(text: str) -> tuple[str, str]:
+    tree = _parser().parse(text.encode())
+    root = tree.root_node
+    if root.has_error or len(root.named_children) != 1 or root.named_children[0].type != "expression_statement":
+        return "not a single `_tel.attr(...)` statement", ""
+    call = root.named_children[0].named_children[0]
+    function, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+    if call.type != "call_expression" or function is None or function.text != b"_tel.attr" or arguments is None:
+        return "not a single `_tel.attr(...)` call", ""
+    args = arguments.named_children
+    if len(args) != 2 or args[0].type != "string":
+        return "`_tel.attr` takes exactly a name string and an arrow function", ""
+    name = args[0].text.decode()[1:-1]
+    if not _NAME.match(name):
+        return "the attribute name must be a lowercase dotted string literal", ""
+    if any(word in name for word in _SENSITIVE):
+        return f"attribute {name!r} looks like a secret", ""
+    arrow = args[1]
+    params = arrow.child_by_field_name("parameters")
+    body = arrow.child_by_field_name("body")
+    if arrow.type != "arrow_function" or params is None or params.named_child_count or body is None or body.type == "statement_block":
+        return "the value must be an arrow function without parameters returning an expression: () => order.id", ""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type not in _READS:
+            return f"{node.type} is not allowed in an attribute value (only reads)", ""
+        if node.type == "identifier" and node.text.startswith(b"_tel"):
+            return "the runtime's own names are not attribute values", ""
+        if node.type == "subscript_expression":
+            index = node.child_by_field_name("index")
+            if index is None or index.type not in ("number", "string"):
+                return "only constant indexes are allowed in an attribute value", ""
+        stack.extend(node.children)
+    return "", name
+
+
+def _placement_problem(enriched: bytes, added_lines: set[int]) -> str | None:
+    """Each attribute a statement of the outermost function's own body."""
+    for prefix, suffix in ((b"", b""), (b"class _T {\n", b"\n}"), (b"({\n", b"\n})")):
+        tree = _parser().parse(prefix + enriched + suffix)
+        if not tree.root_node.has_error:
+            break
+    else:
+        return "the enriched function does not parse"
+    shift = prefix.count(b"\n")
+    function = _outermost_function(tree.root_node)
+    body = function.child_by_field_name("body") if function is not None else None
+    if body is None or body.type != "statement_block":
+        return "the function has no block body to hold attributes"
+    own = {c.start_point.row + 1 - shift for c in body.named_children if c.type == "expression_statement"}
+    for line in added_lines:
+        if line not in own:
+            return f"answer line {line}: an attribute must be a statement of the function's own body"
+    return None
+
+
+def _outermost_function(root):
+    kinds = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
+    stack = [root]
+    while stack:
+        node = stack.pop(0)
+        if node.type in kinds:
+            return node
+        stack.extend(node.children)
+    return None
