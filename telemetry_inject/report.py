@@ -68,9 +68,11 @@ def write_run(results: list[FileResult], out: TextIO, err: TextIO, fmt: str, ver
         json.dump({"files": [result_json(r) for r in results], "summary": summary}, out, indent=2)
         out.write("\n")
         return
+    for line in _skipped_lines([r for r in results if isinstance(r, Skipped)]):
+        err.write(line)
     for result in results:
-        if isinstance(result, (Skipped, Failed)):
-            err.write(f"{'error' if isinstance(result, Failed) else 'skipped'}: {problem_line(result)}\n")
+        if isinstance(result, Failed):
+            err.write(f"error: {problem_line(result)}\n")
         elif isinstance(result, Changed):
             if result.diff:
                 out.write(result.diff)
@@ -83,6 +85,25 @@ def write_run(results: list[FileResult], out: TextIO, err: TextIO, fmt: str, ver
     noun = "functions" if verb == "instrumented" else "files"
     count = functions if verb == "instrumented" else len(changed)
     out.write(f"{prefix}{verb} {count} {noun} in {len(changed)} files\n" if verb == "instrumented" else f"{prefix}{verb} {count} {noun}\n")
+
+
+_SAME_REASON = 5  # more files than this skipped for one reason are summed up in one line
+
+
+def _skipped_lines(skipped: list[Skipped]) -> list[str]:
+    """One line per skipped file; a reason shared by many files (a Rails app's .rb files without
+    `--llm fallback`) is one line with a count and a few examples."""
+    by_reason: dict[str, list[Skipped]] = {}
+    for result in skipped:
+        by_reason.setdefault(result.reason, []).append(result)
+    lines = []
+    for reason, group in by_reason.items():
+        if len(group) > _SAME_REASON:
+            examples = ", ".join(r.path.as_posix() for r in group[:3])
+            lines.append(f"skipped {len(group)} files ({examples}, …): {reason}\n")
+        else:
+            lines += [f"skipped: {problem_line(r)}\n" for r in group]
+    return lines
 
 
 def write_status(rows: list[Coverage | FileResult], out: TextIO, err: TextIO, fmt: str) -> None:

@@ -275,3 +275,13 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert b"\x1b[" not in proc.stdout, "the report itself stays plain"
     piped = subprocess.run([sys.executable, "-m", "telemetry_inject", "status", "."], cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert piped.stderr == b"", "no progress display when stderr is not a terminal"
+
+
+def test_many_files_skipped_for_one_reason_make_one_line(git_repo: Path, chdir, capsys) -> None:
+    chdir(git_repo)
+    for i in range(8):
+        (git_repo / f"m{i}.rb").write_text(f"def f{i}\n  {i}\nend\n")
+    (git_repo / "a.py").write_text("def f(x):\n    return x\n")
+    assert main(["run", "."]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("skipped 8 files (m0.rb, m1.rb, m2.rb, …): no template for ruby")
