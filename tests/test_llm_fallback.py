@@ -278,3 +278,18 @@ def test_instrumented_ruby_parses_and_runs_with_the_runtime(git_repo: Path, tmp_
     assert (run.returncode, run.stdout) == (0, plain.stdout) == (0, "7\n34\nrefused: negative price -1\n")
     names = [json.loads(line)["name"] for line in spans.read_text().splitlines()]
     assert names.count("Shop::Cart#add") == 3 and "Shop::Cart#total" in names and "Shop::Cart#each_price" in names
+
+
+def test_ruby_private_def_methods_are_units_and_stay_valid_ruby(git_repo: Path) -> None:
+    ruby = _tool("ruby")
+    source = "class Vault\n  def open\n    peek + 1\n  end\n\n  private def peek\n    41\n  end\nend\n\nputs Vault.new.open\n"
+    (git_repo / "vault.rb").write_text(source)
+    server = FakeLLM([])
+    server.default = obedient
+    with server:
+        proc = fallback(git_repo, server, "vault.rb")
+    assert proc.returncode == 1, proc.stderr
+    names = [f["function"] for f in json.loads(proc.stdout)["files"][0]["functions"]]
+    assert names == ["Vault#open", "Vault#peek"]
+    run = subprocess.run([ruby, "-w", "vault.rb"], cwd=git_repo, capture_output=True, text=True)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "42\n", "")

@@ -83,6 +83,11 @@ class Ruby:
                     units.append(self._unit(source, child, prefix, singleton))
                 elif child.type in ("body_statement", "begin"):
                     stack.append((child, prefix, singleton))
+                elif child.type == "call" and child.child_by_field_name("receiver") is None:
+                    # `private def x`, `protected def x`, `module_function def x`: the def is the call's argument
+                    arguments = child.child_by_field_name("arguments")
+                    if arguments is not None and any(a.type in ("method", "singleton_method") for a in arguments.named_children):
+                        stack.append((arguments, prefix, singleton))
         return sorted(units, key=lambda u: u.start_byte)
 
     def _unit(self, source: bytes, node, prefix: str, singleton: bool) -> FunctionUnit:
