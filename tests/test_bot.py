@@ -323,6 +323,7 @@ def test_sweep_opens_one_pull_request_capped_and_sharded(world: World) -> None:
     tip = git(world.origin, "rev-parse", "refs/heads/telemetry-inject/sweep").strip()
     counts = [git(world.origin, "show", f"{tip}:{name}").count("@_tel.span") for name in ("shop/cart.py", "shop/more.py")]
     assert counts == [2, 2]  # each shard took its file, two functions at most each
+    assert all(f"<code>{name}</code>" in sweep.body for name in ("total", "count", "a", "b"))  # both shards' work, listed
     assert git(world.origin, "rev-list", "--count", f"main..{tip}").strip() == "2"
 
 

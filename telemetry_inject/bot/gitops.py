@@ -41,6 +41,14 @@ def has_commit(repo, sha: str) -> bool:
         return False
 
 
+def has_file(repo, commit: str, name: str) -> bool:
+    try:
+        repo.git.cat_file("-e", f"{commit}:{name}")
+        return True
+    except _git_error():
+        return False
+
+
 def ensure_commits(repo, shas: list[str], pr_number: int | None) -> None:
     """Fetch what a shallow or merge-ref checkout lacks: the PR's head and base commits."""
     if repo.git.rev_parse("--is-shallow-repository").strip() == "true":

@@ -123,7 +123,8 @@ def run_sweep(runner: Runner, options, max_functions: int, shard: tuple[int, int
     if computed.changes:
         pushed = _commit_onto_branch(repo, base_sha, computed.changes, len(functions), options.identity, out)
         title = "Add telemetry to functions that lack it"
-        body = render.sweep_body(outcome, shard)
+        # The body lists what the whole branch adds (every shard, every run), not only this run's share.
+        body = render.sweep_body(outcome._replace(functions=_branch_functions(repo, base_sha, "HEAD")), shard)
         url, action = github.open_or_update_pull(BRANCH, default_branch, title, body)
         print(f"telemetry-inject bot: sweep {action} {url} ({pushed})", file=out)
     else:
@@ -134,6 +135,26 @@ def run_sweep(runner: Runner, options, max_functions: int, shard: tuple[int, int
                                        "cost-usd": f"{cost['total_cost_usd']:.6f}", "over-budget": "true" if cost["budget_exceeded"] else "false",
                                        "pull-request-url": url})
     return 0
+
+
+def _branch_functions(repo, base: str, tip: str) -> list[dict]:
+    """Functions instrumented at ``tip`` but not at ``base``, file by file, from the two versions' own text."""
+    from telemetry_inject.engine.inject import inject
+
+    found = []
+    for name in repo.git.diff("--name-only", "--no-renames", base, tip).splitlines():
+        language = language_for(Path(name))
+        if language is None:
+            continue
+        try:
+            before = repo.git.show(f"{base}:{name}", stdout_as_string=False) if gitops.has_file(repo, base, name) else b""
+            after = repo.git.show(f"{tip}:{name}", stdout_as_string=False)
+            had = {f.qualname for f in inject(before, language, b"", gates=False).functions if f.status == "already"}
+            has = [f.qualname for f in inject(after, language, b"", gates=False).functions if f.status == "already"]
+        except SourceError:
+            continue
+        found += [{"file": name, "function": q, "source": "template", "status": "instrumented"} for q in has if q not in had]
+    return found
 
 
 def _commit_onto_branch(repo, base_sha: str, changes, n: int, identity, out) -> str:
