@@ -174,8 +174,14 @@ def _plan(
     edits: list[Edit] = []
     texts: dict[int, bytes] = {}
     import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if template else None
+    refresh = getattr(language, "refresh_edits", None)  # telemetry lines that carry a name a rename made stale
     for index, (identity, unit) in enumerate(identified(units)):
-        if unit.instrumented:
+        fresh = refresh(unit, src.parse_bytes, src.newline) if unit.instrumented and refresh and (selected is None or selected(unit)) else []
+        if fresh:
+            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", "span name refreshed", source="template"))
+            texts[index] = b"\0".join(e.text for e in fresh)
+            edits += fresh
+        elif unit.instrumented:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "already"))
         elif unit.skip_reason:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "skipped", unit.skip_reason))

@@ -110,6 +110,17 @@ class Go:
         name = unit.decorators[0].replace("\\", "\\\\").replace('"', '\\"').encode()
         return [Edit(offset, offset, unit.indent + b'defer _tel.Start("' + name + b'").End()' + newline)]
 
+    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes) -> list[Edit]:
+        """The defer line again when the function was renamed since: its span name must follow (touched functions only)."""
+        start, end = unit.markers[0]
+        line = source[start:end]
+        written = re.search(rb'Start\("((?:[^"\\\n]|\\.)*)"\)', line)
+        expected = unit.decorators[0].replace("\\", "\\\\").replace('"', '\\"').encode()
+        if written is None or written.group(1) == expected:
+            return []
+        ending = line[len(line.rstrip(b"\r\n")):]
+        return [Edit(start, end, line[: written.start(1)] + expected + line[written.end(1) : len(line) - len(ending)] + ending)]
+
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         lines = _runtime_imports(tree, source) + [m for u in units for m in u.markers]
         return [Edit(start, end, b"") for start, end in sorted(lines)]
