@@ -154,7 +154,7 @@ def test_fallback_writes_the_verified_lines_then_a_rerun_is_free(java_repo: Path
         [cart] = [f for f in json.loads(proc.stdout)["files"] if f["path"].endswith("Cart.java")]
         assert [f["function"] for f in cart["functions"]] == ["Cart.<init>", "Cart.<init>", "Cart.add", "Cart.total", "Cart.main"]
         text = (java_repo / "src/shop/Cart.java").read_text()
-        assert ('        final telemetry_inject.Telemetry.Span _tel$ = telemetry_inject.Telemetry.start("Cart.total", "src/shop/Cart.java", 25); try {\n'
+        assert ('        final telemetry_inject.Telemetry.Span _tel$ = telemetry_inject.Telemetry.start("Cart.total", "src/shop/Cart.java", 31); try {\n'
                 "        int sum = 0;\n") in text
         assert "        this(0);\n        final telemetry_inject.Telemetry.Span _tel$" in text  # after this(...)
         assert "    public static int one() { return 1; }\n" in text  # a one-line body is left alone
@@ -220,7 +220,7 @@ def test_ruby_fallback_keeps_return_yield_and_the_magic_comment(git_repo: Path) 
     text = (git_repo / "lib/cart.rb").read_text()
     assert text.startswith("# frozen_string_literal: true\n")
     assert 'require_relative "../telemetry_inject"\n' in text
-    assert '    def total\n      ::TelemetryInject.span("Shop::Cart#total", "lib/cart.rb", 16) do\n      return 0 if @prices.empty?\n' in text
+    assert '    def total\n      ::TelemetryInject.span("Shop::Cart#total", "lib/cart.rb", 21) do\n      return 0 if @prices.empty?\n' in text
     assert "def self.build = new\n" in text  # endless: skipped
     assert (git_repo / "telemetry_inject.rb").is_file()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -259,6 +259,8 @@ def test_instrumented_java_compiles_and_runs_with_the_runtime(java_repo: Path, t
         by_name.setdefault(record["name"], []).append(record)
     assert len(by_name["Cart.add"]) == 3 and [r["status"] for r in by_name["Cart.add"]].count("ERROR") == 1
     assert all(r["parent_span_id"] == by_name["Cart.main"][0]["span_id"] for r in by_name["Cart.total"])
+    lines = (java_repo / "src/shop/Cart.java").read_text().splitlines()
+    assert lines[by_name["Cart.total"][0]["code.lineno"] - 1].startswith("    public int total()")  # the line in the file that runs
 
 
 def test_instrumented_ruby_parses_and_runs_with_the_runtime(git_repo: Path, tmp_path_factory) -> None:
@@ -293,3 +295,23 @@ def test_ruby_private_def_methods_are_units_and_stay_valid_ruby(git_repo: Path) 
     assert names == ["Vault#open", "Vault#peek"]
     run = subprocess.run([ruby, "-w", "vault.rb"], cwd=git_repo, capture_output=True, text=True)
     assert (run.returncode, run.stdout, run.stderr) == (0, "42\n", "")
+
+
+def test_a_touched_method_that_moved_gets_its_opening_line_refreshed_without_any_llm(java_repo: Path) -> None:
+    server = FakeLLM([])
+    server.default = obedient
+    with server:
+        assert fallback(java_repo, server, ".").returncode == 1
+    cart = java_repo / "src/shop/Cart.java"
+    git(java_repo, "add", "-A")
+    git(java_repo, "commit", "-qm", "instrumented")
+    text = cart.read_text().replace("public class Cart {\n", "public class Cart {\n    // a comment moves every method down\n\n")
+    cart.write_text(text.replace("        int sum = 0;\n", "        int sum = 0; // touched\n"))
+    git(java_repo, "add", "-A")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([*CLI, "run", "--staged", "--format", "json", "."], cwd=java_repo, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    after = cart.read_text()
+    assert 'telemetry_inject.Telemetry.start("Cart.total", "src/shop/Cart.java", 33); try {' in after  # was 31: touched, refreshed
+    assert 'telemetry_inject.Telemetry.start("Cart.add", "src/shop/Cart.java", 22); try {' in after  # untouched: left as it was
+    assert after.splitlines()[32].startswith("    public int total()")  # line 33 is where it is now

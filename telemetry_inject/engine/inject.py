@@ -176,9 +176,9 @@ def _plan(
     import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if template else None
     refresh = getattr(language, "refresh_edits", None)  # telemetry lines that carry a name a rename made stale
     for index, (identity, unit) in enumerate(identified(units)):
-        fresh = refresh(unit, src.parse_bytes, src.newline) if unit.instrumented and refresh and (selected is None or selected(unit)) else []
+        fresh = refresh(unit, src.parse_bytes, src.newline, path) if unit.instrumented and refresh and (selected is None or selected(unit)) else []
         if fresh:
-            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", "span name refreshed", source="template"))
+            outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", "telemetry line refreshed", source="template"))
             texts[index] = b"\0".join(e.text for e in fresh)
             edits += fresh
         elif unit.instrumented:

@@ -37,11 +37,12 @@ def run_file(path: Path, settings: Settings, mode: WriteMode) -> FileResult:
         if mode.output_dir is None:  # not in the diff: not even parsed (I6)
             return Unchanged(path)
         selected = _nothing  # an instrumented copy still gets the file, unchanged
-    if mode.llm is None and not getattr(language, "template", True):
-        return Skipped(path, f"no template for {language.name}: `--llm fallback` has an LLM write it")
     raw = _read(path, settings)
     if not isinstance(raw, bytes):
         return raw
+    if mode.llm is None and not getattr(language, "template", True) and b"_tel" not in raw:
+        # (a file with telemetry goes on: its touched functions' telemetry lines are refreshed without any LLM)
+        return Skipped(path, f"no template for {language.name}: `--llm fallback` has an LLM write it")
     try:
         runtime = language.runtime(path, settings)
     except SourceError as exc:
@@ -141,11 +142,26 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
 
     shown_path = _relative(path, settings)
     lessons = prompt_lessons(session.project_lessons, language.name)
-    return [
-        (identity, task_key(language, unit, text, shown_path, newline, settings.level, session.provider.models), text,
-         wrap_task(language, unit, text, shown_path, newline, lessons))
-        for identity, unit, text in found
-    ]
+    # {LINE} is the function's line in the output: the lines this run adds above it, counted as if
+    # every function asked about is answered (a refusal leaves later ones two lines low until touched).
+    import_above = 1 if getattr(language, "import_edit", None) and runtime_import_missing(raw, path, language, settings) else 0
+    jobs = []
+    for identity, unit, text in found:
+        above = sum(2 for _, other, _ in found if other.end_byte <= unit.start_byte)
+        placed = unit._replace(def_line=unit.def_line + above + import_above)
+        jobs.append((identity, task_key(language, placed, text, shown_path, newline, settings.level, session.provider.models), text,
+                     wrap_task(language, placed, text, shown_path, newline, lessons)))
+    return jobs
+
+
+def runtime_import_missing(raw: bytes, path: Path, language, settings: Settings) -> bool:
+    """Would this run add the runtime's import line at the top of the file?"""
+    from telemetry_inject.engine.inject import parse
+    from telemetry_inject.engine.source import read_source
+
+    src = read_source(raw)
+    line = language.runtime(path, settings).import_line
+    return bool(line) and language.import_edit(parse(language, src), src.parse_bytes, line, src.newline) is not None
 
 
 ENRICHED = ("python", "javascript")  # TypeScript is not: a property its type lacks would fail the type check

@@ -21,7 +21,7 @@ from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.source import SourceError
 from telemetry_inject.engine.units import Edit, FunctionUnit
 from telemetry_inject.engine.units import line_end as _line_end
-from telemetry_inject.languages.wrapped import Shape, line_start, strip_lines, syntax_error, wrapped_unit
+from telemetry_inject.languages.wrapped import Shape, line_start, refresh_opening, strip_lines, syntax_error, wrapped_unit
 
 RUNTIME_FILENAME = "Telemetry.java"
 _STRING = rb'"(?:[^"\\\n]|\\[^u\n])*"'  # no \\u escapes: javac decodes them before parsing
@@ -102,6 +102,9 @@ class Java:
 
     def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         raise NotImplementedError("Java has no template: the LLM writes the telemetry (--llm fallback)")
+
+    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "") -> list[Edit]:
+        return refresh_opening(SHAPE, unit, source, newline, path)
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         return strip_lines(source, units, SHAPE)

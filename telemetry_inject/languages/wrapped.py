@@ -113,6 +113,19 @@ def expected_lines(shape: Shape, unit: FunctionUnit, path: PurePath, newline: by
     return opening.encode() + newline, closing.encode() + newline
 
 
+def refresh_opening(shape: Shape, unit: FunctionUnit, source: bytes, newline: bytes, path: str) -> list[Edit]:
+    """The OPEN line again when its name, file or line no longer match the function (renamed, moved):
+    it is fully determined, so the tool rewrites it itself, for touched functions only."""
+    if not path or not unit.markers:
+        return []
+    start, end = unit.markers[0]
+    line = source[start:end]
+    ending = line[len(line.rstrip(b"\r\n")):]
+    indent = line[: len(line) - len(line.lstrip(b" \t"))]
+    opening, _ = expected_lines(shape, unit._replace(indent=indent), PurePath(path), ending or newline)
+    return [] if opening == line else [Edit(start, end, opening)]
+
+
 def strip_lines(source: bytes, units: list[FunctionUnit], shape: Shape) -> list[Edit]:
     """Whole-line deletions of every unit's OPEN/CLOSE lines and of the runtime import."""
     ranges = [m for u in units for m in u.markers]
