@@ -423,3 +423,20 @@ def test_enrich_adds_verified_attributes_to_javascript_and_strip_removes_them(tm
     assert records["place"]["attributes"]["order.id"] == 7 and records["ship"]["attributes"]["order.size"] == 2
     stripped = subprocess.run([sys.executable, "-m", "telemetry_inject", "strip", "--remove-runtime", "."], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert stripped.returncode == 1 and (tmp_path / "shop.js").read_text() == JS_PLACE
+
+
+def test_a_touched_function_that_moved_or_was_renamed_gets_its_opening_line_refreshed() -> None:
+    from telemetry_inject.engine.inject import inject
+    from telemetry_inject.languages import LANGUAGES
+
+    js = LANGUAGES["javascript"]
+    line = b'const _tel = require("./_telemetry_utils.cjs");'
+    source = b"function a() {\n  return 1;\n}\n\nfunction b() {\n  return 2;\n}\n"
+    once = inject(source, js, line, path="m.js").source
+    moved = once.replace(b"function b()", b"// b, renamed\nfunction total()")  # one line down, and a new name
+    again = inject(moved, js, line, lambda unit: unit.qualname == "total", path="m.js")
+    out = again.source.decode().splitlines()
+    written = next(text for text in out if '_tel.start("total"' in text)
+    assert out[int(re.search(r', (\d+)\); try \{', written).group(1)) - 1] == "function total() {"
+    assert '_tel.start("a", "m.js", 2)' in again.source.decode()  # untouched: as it was
+    assert inject(again.source, js, line, lambda unit: unit.qualname == "total", path="m.js").source == again.source

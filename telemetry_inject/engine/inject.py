@@ -176,7 +176,10 @@ def _plan(
     import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if template else None
     refresh = getattr(language, "refresh_edits", None)  # telemetry lines that carry a name a rename made stale
     for index, (identity, unit) in enumerate(identified(units)):
-        fresh = refresh(unit, src.parse_bytes, src.newline, path) if unit.instrumented and refresh and (selected is None or selected(unit)) else []
+        fresh = []
+        if unit.instrumented and refresh and (selected is None or selected(unit)):
+            shift = _lines_above(unit, edits, import_edit, src) if carries_lines else None
+            fresh = refresh(unit, src.parse_bytes, src.newline, path, shift)
         if fresh:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", "telemetry line refreshed", source="template"))
             texts[index] = b"\0".join(e.text for e in fresh)

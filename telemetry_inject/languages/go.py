@@ -110,7 +110,7 @@ class Go:
         name = unit.decorators[0].replace("\\", "\\\\").replace('"', '\\"').encode()
         return [Edit(offset, offset, unit.indent + b'defer _tel.Start("' + name + b'").End()' + newline)]
 
-    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "") -> list[Edit]:
+    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         """The defer line again when the function was renamed since: its span name must follow (touched functions only)."""
         start, end = unit.markers[0]
         line = source[start:end]

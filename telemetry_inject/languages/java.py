@@ -103,7 +103,7 @@ class Java:
     def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         raise NotImplementedError("Java has no template: the LLM writes the telemetry (--llm fallback)")
 
-    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "") -> list[Edit]:
+    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
         return refresh_opening(SHAPE, unit, source, newline, path)
 
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:

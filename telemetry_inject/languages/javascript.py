@@ -112,6 +112,18 @@ class JavaScript:
             ]
         return [Edit(first, first, js_shapes.call_prefix(shape, name, path or FILEPATH, line)), Edit(second, second, js_shapes.SUFFIX)]
 
+    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
+        """A touched function's OPEN line again when its name, file or line changed since it was written."""
+        name, shape = unit.decorators[0], unit.decorators[1]
+        if not path or shape not in LINE_SHAPES or len(unit.markers) != 2:
+            return []
+        start, end = unit.markers[0]
+        line = source[start:end]
+        ending = line[len(line.rstrip(b"\r\n")):]
+        indent = line[: len(line) - len(line.lstrip(b" \t"))]
+        wanted = indent + js_shapes.open_line(shape, name, path, unit.def_line + (line_shift or 0)) + ending
+        return [] if wanted == line else [Edit(start, end, wanted)]
+
     def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
         """The units' OPEN/CLOSE lines and in-line insertions, and the import line unless code that
         stays still uses it (a hand-written ``_tel.attr(…)`` keeps working, outside a span a no-op)."""
