@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeVar
 import tree_sitter
 
 from telemetry_inject.engine.source import SourceError, SourceText, read_source
-from telemetry_inject.engine.units import Edit, FunctionUnit, apply_edits
+from telemetry_inject.engine.units import Edit, FunctionUnit, apply_edits, first_error_line
 from telemetry_inject.engine.units import line_end as _line_end
 from telemetry_inject.languages import Language
 
@@ -60,7 +60,7 @@ def parse(language: Language, src: SourceText, old_tree: tree_sitter.Tree | None
     parser = language.parser()
     tree = parser.parse(src.parse_bytes, old_tree) if old_tree is not None else parser.parse(src.parse_bytes)
     if tree.root_node.has_error:
-        raise SourceError(f"line {_first_error_line(tree.root_node)}: syntax error (file left as is)")
+        raise SourceError(f"line {first_error_line(tree.root_node)}: syntax error (file left as is)")
     return tree
 
 
@@ -332,13 +332,3 @@ def _edited_tree(tree: tree_sitter.Tree, source: bytes, edits: list[Edit]) -> tr
         end_point = (row + added_rows, tail if added_rows else column + len(edit.text))
         tree.edit(edit.start, edit.end, edit.start + len(edit.text), (row, column), (row, column), end_point)
     return tree
-
-
-def _first_error_line(node: tree_sitter.Node) -> int:
-    while True:
-        if node.type == "ERROR" or node.is_missing:
-            return node.start_point.row + 1
-        child = next((c for c in node.children if c.has_error), None)
-        if child is None:
-            return node.start_point.row + 1
-        node = child

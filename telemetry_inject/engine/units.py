@@ -32,6 +32,27 @@ class FunctionUnit(NamedTuple):
     skip_reason: str | None  # set when the unit must never be instrumented
 
 
+def line_start(source: bytes, offset: int) -> int:
+    """Offset of the start of the line that holds ``offset``."""
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def first_error_line(node) -> int:
+    """1-based line of the first ERROR or MISSING node under a tree-sitter ``node`` that has_error."""
+    while True:
+        if node.type == "ERROR" or node.is_missing:
+            return node.start_point.row + 1
+        child = next((c for c in node.children if c.has_error), None)
+        if child is None:
+            return node.start_point.row + 1
+        node = child
+
+
+def syntax_error(tree) -> str | None:
+    """The compile gate of languages without an in-process compiler: a tree free of syntax errors."""
+    return f"line {first_error_line(tree.root_node)}: syntax error" if tree.root_node.has_error else None
+
+
 def line_end(source: bytes, offset: int) -> int:
     """Offset just past the newline ending the line that holds ``offset``."""
     nl = source.find(b"\n", offset)

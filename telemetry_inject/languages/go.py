@@ -17,7 +17,7 @@ import tree_sitter
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.source import SourceError
-from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import Edit, FunctionUnit, line_start, syntax_error
 from telemetry_inject.engine.units import line_end as _line_end
 
 ALIAS = b"_tel"
@@ -30,10 +30,6 @@ _SKIP_PRAGMA = b"telemetry: skip"
 # Compiler directives that a deferred call would break (stack checks, write barriers, linknamed symbols).
 _UNSAFE_DIRECTIVES = (b"//go:nosplit", b"//go:systemstack", b"//go:nowritebarrier", b"//go:nowritebarrierrec", b"//go:norace",
                       b"//go:linkname", b"//go:yeswritebarrierrec", b"//go:uintptrkeepalive", b"//go:uintptrescapes")
-
-
-def _line_start(source: bytes, offset: int) -> int:
-    return source.rfind(b"\n", 0, offset) + 1
 
 
 class Go:
@@ -68,7 +64,7 @@ class Go:
         return units
 
     def _unit(self, source: bytes, node, body, qualname: str, package: str, generated: bool) -> FunctionUnit:
-        func_line_start = _line_start(source, node.start_byte)
+        func_line_start = line_start(source, node.start_byte)
         line = source[func_line_start : node.start_byte]
         indent = line[: len(line) - len(line.lstrip(b" \t"))]  # only whitespace: `/* c */ func f()` keeps its comment
         after_brace = _line_end(source, body.start_byte)
@@ -127,15 +123,7 @@ class Go:
 
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
         """No Go compiler in-process: the tree must be free of syntax errors (the tests run go build and vet)."""
-        tree = tree if tree is not None else self.parser().parse(source)
-        if not tree.root_node.has_error:
-            return None
-        node = tree.root_node
-        while True:
-            child = next((c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR"), None)
-            if child is None or node.type == "ERROR":
-                return f"line {node.start_point.row + 1}: syntax error"
-            node = child
+        return syntax_error(tree if tree is not None else self.parser().parse(source))
 
     def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
         module_dir, module = _module(Path(path), settings.root)
@@ -165,7 +153,7 @@ def _defer_line(source: bytes, body) -> tuple[int, int] | None:
     statements = body.named_children[0].named_children if body.named_children and body.named_children[0].type == "statement_list" else body.named_children
     for statement in statements:
         if statement.type == "defer_statement":
-            start = _line_start(source, statement.start_byte)
+            start = line_start(source, statement.start_byte)
             end = _line_end(source, statement.end_byte)
             if _DEFER.fullmatch(source[start:end]):
                 return start, end
@@ -203,22 +191,22 @@ def _runtime_imports(tree: tree_sitter.Tree, source: bytes) -> list[tuple[int, i
     found = []
     declarations = [c for c in tree.root_node.children if c.type == "import_declaration"]
     for declaration in declarations:
-        start = _line_start(source, declaration.start_byte)
+        start = line_start(source, declaration.start_byte)
         end = _line_end(source, declaration.end_byte)
         for spec_list in (c for c in declaration.named_children if c.type == "import_spec_list"):
             # goimports/gopls may have merged our import into the block: the spec's own line is ours
             for spec in spec_list.named_children:
-                spec_start, spec_end = _line_start(source, spec.start_byte), _line_end(source, spec.end_byte)
+                spec_start, spec_end = line_start(source, spec.start_byte), _line_end(source, spec.end_byte)
                 if spec.type == "import_spec" and _BLOCK_SPEC.fullmatch(source[spec_start:spec_end]):
-                    before = _line_start(source, spec_start - 1) if spec_start else 0
+                    before = line_start(source, spec_start - 1) if spec_start else 0
                     closing = source[spec_end : _line_end(source, spec_end)].strip() == b")"
                     if closing and spec_start and source[before:spec_start].strip() == b"":
                         spec_start = before  # the blank line goimports put before its own group
                     found.append((spec_start, spec_end))
         if _IMPORT.fullmatch(source[start:end]):
             if len(declarations) == 1 and start >= 2 and source[start - 1 : start] == b"\n":
-                blank = _line_start(source, start - 1)
-                before = _line_start(source, blank - 1) if blank else 0
+                blank = line_start(source, start - 1)
+                before = line_start(source, blank - 1) if blank else 0
                 clause = next((c for c in tree.root_node.children if c.type == "package_clause"), None)
                 if source[blank:start].strip() == b"" and clause is not None and before <= clause.start_byte < blank:
                     start = blank
@@ -234,7 +222,7 @@ def _skip_reason(source: bytes, node, body, generated: bool) -> str | None:
     rest = source[body.start_byte + 1 : _line_end(source, body.start_byte)].strip()
     if rest and not rest.startswith(b"//"):
         return "body starts on the signature line"
-    comments = _comments_above(source, _line_start(source, node.start_byte)) + source[node.start_byte : _line_end(source, body.start_byte)]
+    comments = _comments_above(source, line_start(source, node.start_byte)) + source[node.start_byte : _line_end(source, body.start_byte)]
     if _SKIP_PRAGMA in comments:
         return "telemetry: skip"
     if any(directive in comments for directive in _UNSAFE_DIRECTIVES):
@@ -246,7 +234,7 @@ def _comments_above(source: bytes, offset: int) -> bytes:
     """The block of ``//`` lines directly above ``offset`` (doc comment and compiler directives)."""
     lines = []
     while offset > 0:
-        start = _line_start(source, offset - 1)
+        start = line_start(source, offset - 1)
         line = source[start:offset].strip()
         if not line.startswith(b"//"):
             break

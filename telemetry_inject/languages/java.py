@@ -19,9 +19,9 @@ import tree_sitter
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.source import SourceError
-from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import Edit, FunctionUnit, line_start, syntax_error
 from telemetry_inject.engine.units import line_end as _line_end
-from telemetry_inject.languages.wrapped import Shape, line_start, refresh_opening, strip_lines, syntax_error, wrapped_unit
+from telemetry_inject.languages.wrapped import Shape, refresh_opening, strip_lines, wrapped_unit
 
 RUNTIME_FILENAME = "Telemetry.java"
 _STRING = rb'"(?:[^"\\\n]|\\[^u\n])*"'  # no \\u escapes: javac decodes them before parsing
@@ -110,7 +110,7 @@ class Java:
         return strip_lines(source, units, SHAPE)
 
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
-        return syntax_error(self.parser(), tree, source)  # the tests compile with javac
+        return syntax_error(tree if tree is not None else self.parser().parse(source))  # the tests compile with javac
 
     def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
         root = _source_root(Path(path))

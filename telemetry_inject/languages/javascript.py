@@ -34,7 +34,7 @@ import tree_sitter
 
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
-from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import Edit, FunctionUnit, syntax_error
 from telemetry_inject.languages import js_shapes, js_units
 from telemetry_inject.languages.js_shapes import ESM, ESM_FROM_CJS, IMPORT_REQUIRE, LINE_SHAPES, REQUIRE
 
@@ -135,15 +135,7 @@ class JavaScript:
 
     def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
         """No JavaScript engine in-process: the tree must be free of syntax errors (the tests run node and tsc)."""
-        tree = tree if tree is not None else self.parser().parse(source)
-        if not tree.root_node.has_error:
-            return None
-        node = tree.root_node
-        while True:
-            child = next((c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR"), None)
-            if child is None or node.type == "ERROR" or node.is_missing:
-                return f"line {node.start_point.row + 1}: syntax error"
-            node = child
+        return syntax_error(tree if tree is not None else self.parser().parse(source))
 
     def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
         file = Path(path).resolve()

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import tree_sitter
 
-from telemetry_inject.engine.units import FunctionUnit
+from telemetry_inject.engine.units import FunctionUnit, line_start
 from telemetry_inject.engine.units import line_end as _line_end
 from telemetry_inject.languages import js_names, js_shapes
 from telemetry_inject.languages.js_shapes import ASYNC, CALL, CALL_ASYNC, CLOSE_RE, DETACHED, LINE_SHAPES, OPEN_RE, SYNC
@@ -68,7 +68,7 @@ def function_units(tree: tree_sitter.Tree, source: bytes, query: tree_sitter.Que
             end_line=s.node.end_point.row + 1,
             start_byte=s.node.start_byte,
             end_byte=s.node.end_byte,
-            def_line_start=_line_start(source, s.node.start_byte),
+            def_line_start=line_start(source, s.node.start_byte),
             indent=s.indent,
             is_async=s.is_async,
             is_generator=s.is_generator,
@@ -87,7 +87,7 @@ def import_lines(root: Node, source: bytes) -> list[tuple[int, int]]:
     found = []
     for statement in root.children:
         if statement.type in ("lexical_declaration", "import_statement"):
-            start, end = _line_start(source, statement.start_byte), _line_end(source, statement.end_byte)
+            start, end = line_start(source, statement.start_byte), _line_end(source, statement.end_byte)
             if js_shapes.IMPORT_RE.fullmatch(source, start, end):
                 found.append((start, end))
     return found
@@ -101,7 +101,7 @@ def import_offset(root: Node, source: bytes) -> int | None:
         if child.type in ("hash_bang_line", "comment") or _is_directive(child):
             before.append(child)
             continue
-        offset = _line_start(source, child.start_byte)
+        offset = line_start(source, child.start_byte)
         if any(n.end_byte > offset and (n.type != "comment" or n.start_byte < offset) for n in before):
             return None
         return offset
@@ -155,7 +155,7 @@ def _line_shape(source: bytes, node: Node, body: Node, shape: str, typescript: b
         if after is None:
             return problem("derived constructor without a `super(...);` line of its own (TS2401)")
         open_at = _line_end(source, after)
-    close_at = _line_start(source, closing.start_byte)
+    close_at = line_start(source, closing.start_byte)
     if source[close_at : closing.start_byte].strip() or open_at > close_at:
         return problem("the last body line also holds `}`")
     indent = _body_indent(source, open_at, close_at, closing)
@@ -175,7 +175,7 @@ def _line_rest(items: list[Node], index: int, node: Node) -> tuple[int | None, i
 
 def _line_markers(source: bytes, open_at: int, close_at: int) -> tuple[tuple[int, int], ...]:
     open_end = _line_end(source, open_at)
-    close_start = _line_start(source, close_at - 1) if close_at > 0 else 0
+    close_start = line_start(source, close_at - 1) if close_at > 0 else 0
     if close_start < open_end:
         return ()
     for shape in LINE_SHAPES:
@@ -327,7 +327,7 @@ def _predicted_lines(source: bytes, found: list[_Shape], reasons: list[str | Non
     shift = 1 if import_missing and pending else 0
     lines = []
     for s in found:
-        start = _line_start(source, s.node.start_byte)
+        start = line_start(source, s.node.start_byte)
         lines.append(s.node.start_point.row + 1 + shift + bisect.bisect_right(opens, start) + bisect.bisect_right(closes, start))
     return lines
 
@@ -369,11 +369,11 @@ def _is_directive(node: Node) -> bool:
 
 def _has_pragma(source: bytes, node: Node) -> bool:
     """`telemetry: skip` on the function's first line or in the comment lines right above it."""
-    start = _line_start(source, node.start_byte)
+    start = line_start(source, node.start_byte)
     if _SKIP_PRAGMA in source[start : _line_end(source, node.child_by_field_name("body").start_byte)]:
         return True
     while start > 0:
-        above = _line_start(source, start - 1)
+        above = line_start(source, start - 1)
         line = source[above:start].strip()
         if not line.startswith((b"//", b"/*", b"*")):
             return False
@@ -381,10 +381,6 @@ def _has_pragma(source: bytes, node: Node) -> bool:
             return True
         start = above
     return False
-
-
-def _line_start(source: bytes, offset: int) -> int:
-    return source.rfind(b"\n", 0, offset) + 1
 
 
 def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:

@@ -13,7 +13,7 @@ import re
 from pathlib import PurePath
 from typing import NamedTuple
 
-from telemetry_inject.engine.units import Edit, FunctionUnit
+from telemetry_inject.engine.units import Edit, FunctionUnit, line_start
 from telemetry_inject.engine.units import line_end as _line_end
 
 
@@ -26,10 +26,6 @@ class Shape(NamedTuple):
     close_re: re.Pattern[bytes]
     import_re: re.Pattern[bytes] | None  # the per-file runtime import line, if the language has one
     interpolates: bool = False  # Ruby: `#{`, `#@`, `#$` in a double-quoted string would run code
-
-
-def line_start(source: bytes, offset: int) -> int:
-    return source.rfind(b"\n", 0, offset) + 1
 
 
 def string_literal(text: str, interpolates: bool = False) -> str:
@@ -137,15 +133,3 @@ def strip_lines(source: bytes, units: list[FunctionUnit], shape: Shape) -> list[
                 ranges.append((offset, end))
             offset = end
     return [Edit(start, end, b"") for start, end in sorted(ranges)]
-
-
-def syntax_error(parser, tree, source: bytes) -> str | None:
-    tree = tree if tree is not None else parser.parse(source)
-    if not tree.root_node.has_error:
-        return None
-    node = tree.root_node
-    while True:
-        child = next((c for c in node.children if c.has_error or c.is_missing or c.type == "ERROR"), None)
-        if child is None or node.type == "ERROR":
-            return f"line {node.start_point.row + 1}: syntax error"
-        node = child
