@@ -11,7 +11,6 @@ fully qualified, so no import line is ever added.
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from pathlib import Path, PurePath
 
 import tree_sitter
@@ -19,9 +18,9 @@ import tree_sitter
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
 from telemetry_inject.engine.source import SourceError
-from telemetry_inject.engine.units import Edit, FunctionUnit, line_start, syntax_error
+from telemetry_inject.engine.units import Edit, FunctionUnit, line_start
 from telemetry_inject.engine.units import line_end as _line_end
-from telemetry_inject.languages.wrapped import Shape, refresh_opening, strip_lines, wrapped_unit
+from telemetry_inject.languages.wrapped import Shape, WrappedLanguage, wrapped_unit
 
 RUNTIME_FILENAME = "Telemetry.java"
 _STRING = rb'"(?:[^"\\\n]|\\[^u\n])*"'  # no \\u escapes: javac decodes them before parsing
@@ -42,23 +41,14 @@ and directly before the line that closes the body:
 Use the span name, file and line given. Add nothing else. Answer with the method only."""
 
 
-class Java:
+class Java(WrappedLanguage):
     name = "java"
     extensions = (".java",)
     skipped_suffixes = ("module-info.java", "package-info.java")
     runtime_filename = RUNTIME_FILENAME
-    template = False  # the LLM writes it (--llm fallback)
     shape = SHAPE
     rules = RULES
-
-    @cached_property
-    def _language(self) -> tree_sitter.Language:
-        import tree_sitter_java  # on first use only
-
-        return tree_sitter.Language(tree_sitter_java.language())
-
-    def parser(self) -> tree_sitter.Parser:
-        return tree_sitter.Parser(self._language)
+    grammar = "tree_sitter_java"
 
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
         units = []
@@ -99,18 +89,6 @@ class Java:
 
     def import_edit(self, tree: tree_sitter.Tree, source: bytes, line: bytes, newline: bytes) -> Edit | None:
         return None  # the runtime is referred to fully qualified
-
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
-        raise NotImplementedError("Java has no template: the LLM writes the telemetry (--llm fallback)")
-
-    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
-        return refresh_opening(SHAPE, unit, source, newline, path)
-
-    def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
-        return strip_lines(source, units, SHAPE)
-
-    def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
-        return syntax_error(tree if tree is not None else self.parser().parse(source))  # the tests compile with javac
 
     def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
         root = _source_root(Path(path))

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cached_property
 from pathlib import Path, PurePath
 
 import tree_sitter
 
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef
-from telemetry_inject.engine.units import Edit, FunctionUnit, line_start, syntax_error
+from telemetry_inject.engine.units import Edit, FunctionUnit, line_start
 from telemetry_inject.engine.units import line_end as _line_end
-from telemetry_inject.languages.wrapped import Shape, refresh_opening, strip_lines, wrapped_unit
+from telemetry_inject.languages.wrapped import Shape, WrappedLanguage, wrapped_unit
 
 RUNTIME_FILENAME = "telemetry_inject.rb"
 _STRING = rb'"(?:[^"\\\n#]|\\.|#(?![{@$]))*"'  # no interpolation: `#{`, `#@`, `#$` only escaped
@@ -46,23 +45,14 @@ Use the span name, file and line given. Add nothing else. Answer with the method
 _CONTAINERS = ("module", "class", "singleton_class")
 
 
-class Ruby:
+class Ruby(WrappedLanguage):
     name = "ruby"
     extensions = (".rb",)
     skipped_suffixes = ("_spec.rb", "_test.rb")
     runtime_filename = RUNTIME_FILENAME
-    template = False  # the LLM writes it (--llm fallback)
     shape = SHAPE
     rules = RULES
-
-    @cached_property
-    def _language(self) -> tree_sitter.Language:
-        import tree_sitter_ruby  # on first use only
-
-        return tree_sitter.Language(tree_sitter_ruby.language())
-
-    def parser(self) -> tree_sitter.Parser:
-        return tree_sitter.Parser(self._language)
+    grammar = "tree_sitter_ruby"
 
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
         units = []
@@ -117,18 +107,6 @@ class Ruby:
         if offset and source[offset - 1 : offset] != b"\n":
             return None
         return Edit(offset, offset, line + newline)
-
-    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
-        raise NotImplementedError("Ruby has no template: the LLM writes the telemetry (--llm fallback)")
-
-    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
-        return refresh_opening(SHAPE, unit, source, newline, path)
-
-    def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
-        return strip_lines(source, units, SHAPE)
-
-    def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
-        return syntax_error(tree if tree is not None else self.parser().parse(source))  # the tests run ruby -c
 
     def runtime(self, path: PurePath, settings: Settings) -> RuntimeRef:
         home = _project_dir(Path(path), settings.root)

@@ -9,11 +9,15 @@ place. The shapes are documented in each runtime's header.
 """
 from __future__ import annotations
 
+import importlib
 import re
+from functools import cached_property
 from pathlib import PurePath
 from typing import NamedTuple
 
-from telemetry_inject.engine.units import Edit, FunctionUnit, line_start
+import tree_sitter
+
+from telemetry_inject.engine.units import Edit, FunctionUnit, line_start, syntax_error
 from telemetry_inject.engine.units import line_end as _line_end
 
 
@@ -133,3 +137,32 @@ def strip_lines(source: bytes, units: list[FunctionUnit], shape: Shape) -> list[
                 ranges.append((offset, end))
             offset = end
     return [Edit(start, end, b"") for start, end in sorted(ranges)]
+
+
+class WrappedLanguage:
+    """What Java and Ruby share: no template (the LLM writes the two lines), the grammar loaded on first
+    use, strip and refresh by the shape's patterns, and the syntax gate (the tests run the real compilers)."""
+
+    template = False  # the LLM writes it (--llm fallback)
+    name: str
+    shape: Shape
+    grammar: str  # the grammar wheel's module
+
+    @cached_property
+    def _language(self) -> tree_sitter.Language:
+        return tree_sitter.Language(importlib.import_module(self.grammar).language())
+
+    def parser(self) -> tree_sitter.Parser:
+        return tree_sitter.Parser(self._language)
+
+    def span_edits(self, unit: FunctionUnit, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
+        raise NotImplementedError(f"{self.name} has no template: the LLM writes the telemetry (--llm fallback)")
+
+    def refresh_edits(self, unit: FunctionUnit, source: bytes, newline: bytes, path: str = "", line_shift: int | None = None) -> list[Edit]:
+        return refresh_opening(self.shape, unit, source, newline, path)
+
+    def strip_edits(self, tree: tree_sitter.Tree, source: bytes, units: list[FunctionUnit]) -> list[Edit]:
+        return strip_lines(source, units, self.shape)
+
+    def compile_error(self, tree: tree_sitter.Tree | None, source: bytes, changed: list[tuple[int, int]] | None) -> str | None:
+        return syntax_error(tree if tree is not None else self.parser().parse(source))
