@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, unfence
+from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
 
 RULES = """You add span attributes to one JavaScript function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
@@ -38,18 +38,10 @@ def _parser():
 
 def verify_js_enrichment(original: bytes, answer: str) -> Verdict:
     """Accept ``answer`` for ``original`` (one function's source) only under I9."""
-    try:
-        original_text = original.decode("utf-8")
-    except UnicodeDecodeError:
-        return Verdict(False, "the original function is not UTF-8", original)
-    newline = "\r\n" if "\r\n" in original_text else "\n"
-    want = original_text.split(newline)
-    trailing = original_text.endswith(newline)
-    if trailing:
-        want.pop()
-    got = unfence(answer).replace("\r\n", "\n").split("\n")
-    if got and got[-1] == "":
-        got.pop()
+    lines = answer_lines(original, answer)
+    if isinstance(lines, Verdict):
+        return lines
+    want, got, newline, trailing = lines
     kept = [line for line in got if not _ATTR_LINE.match(line)]
     if kept != want:
         return Verdict(False, _first_difference(newline.join(want), newline.join(kept), newline), original)

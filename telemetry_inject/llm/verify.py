@@ -151,10 +151,15 @@ def _body_telemetry_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> l
     return found
 
 
-def verify_wrapped(original: bytes, answer: str, opening: bytes, closing: bytes, open_at: int, close_at: int, shape) -> Verdict:
-    """Accept an answer that is ``original`` plus exactly ``opening`` before its line ``open_at`` and
-    ``closing`` before its line ``close_at`` (0-based line indexes), and nothing else (languages without
-    a template: the two lines are fully determined, so anything else is refused with the reason)."""
+class AnswerLines(NamedTuple):
+    want: list[str]  # the original function's lines, without line endings
+    got: list[str]  # the answer's lines, unfenced
+    newline: str  # the original's line ending
+    trailing: bool  # the original ends with one
+
+
+def answer_lines(original: bytes, answer: str) -> AnswerLines | Verdict:
+    """The original and the answer as comparable lines, or the refusal when the original is not UTF-8."""
     try:
         original_text = original.decode("utf-8")
     except UnicodeDecodeError:
@@ -167,6 +172,17 @@ def verify_wrapped(original: bytes, answer: str, opening: bytes, closing: bytes,
     got = unfence(answer).replace("\r\n", "\n").split("\n")
     if got and got[-1] == "":  # the newline after the last line (unfence adds one even when the function has none)
         got.pop()
+    return AnswerLines(want, got, newline, trailing)
+
+
+def verify_wrapped(original: bytes, answer: str, opening: bytes, closing: bytes, open_at: int, close_at: int, shape) -> Verdict:
+    """Accept an answer that is ``original`` plus exactly ``opening`` before its line ``open_at`` and
+    ``closing`` before its line ``close_at`` (0-based line indexes), and nothing else (languages without
+    a template: the two lines are fully determined, so anything else is refused with the reason)."""
+    lines = answer_lines(original, answer)
+    if isinstance(lines, Verdict):
+        return lines
+    want, got, newline, trailing = lines
     open_text, close_text = opening.decode().rstrip("\r\n"), closing.decode().rstrip("\r\n")
     expected = want[:open_at] + [open_text] + want[open_at:close_at] + [close_text] + want[close_at:]
     if got == expected:
