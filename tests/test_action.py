@@ -20,7 +20,7 @@ import yaml
 
 from conftest import REPO, git
 from fake_github import FakeGitHub
-from test_bot import SHOP
+from test_bot import SHOP, parse_outputs
 
 LINTERS = REPO / ".toolchains" / "github" / "node_modules"
 WORKFLOWS = sorted((REPO / "examples" / "workflows").glob("*.yml"))
@@ -109,7 +109,7 @@ class SimulatedRunner:
                 failed = proc.returncode
                 self.last_error = proc.stdout + proc.stderr
             if "id" in step:
-                ctx["steps"][step["id"]] = {"outputs": _parse_outputs(outputs.read_text())}
+                ctx["steps"][step["id"]] = {"outputs": parse_outputs(outputs.read_text())}
         results = {name: self._expand(spec["value"], ctx) for name, spec in self.action["outputs"].items()}
         return failed, results, summary.read_text()
 
@@ -165,16 +165,6 @@ class SimulatedRunner:
                 shutil.copytree(source, self.cache_store / with_["key"], dirs_exist_ok=True)
         else:
             raise AssertionError(f"the simulated runner has no stand-in for {uses}")
-
-
-def _parse_outputs(text: str) -> dict[str, str]:
-    values, lines, i = {}, text.splitlines(), 0
-    while i < len(lines):
-        name, _, delimiter = lines[i].partition("<<")
-        end = lines.index(delimiter, i + 1)
-        values[name] = "\n".join(lines[i + 1 : end])
-        i = end + 1
-    return values
 
 
 def test_the_composite_action_runs_its_steps_in_order_under_a_simulated_runner(tmp_path: Path) -> None:

@@ -99,17 +99,21 @@ class World:
         return proc
 
     def outputs(self) -> dict[str, str]:
-        values, lines = {}, self.output.read_text().splitlines()
-        i = 0
-        while i < len(lines):
-            name, _, delimiter = lines[i].partition("<<")
-            end = lines.index(delimiter, i + 1)
-            values[name] = "\n".join(lines[i + 1 : end])
-            i = end + 1
-        return values
+        return parse_outputs(self.output.read_text())
 
     def writes(self) -> list:
         return [r for r in self.server.requests if r.method != "GET"]
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    """$GITHUB_OUTPUT's `name<<DELIMITER` blocks, as the runner reads them."""
+    values, lines, i = {}, text.splitlines(), 0
+    while i < len(lines):
+        name, _, delimiter = lines[i].partition("<<")
+        end = lines.index(delimiter, i + 1)
+        values[name] = "\n".join(lines[i + 1 : end])
+        i = end + 1
+    return values
 
 
 def _hunks(diff_text: str) -> str:
@@ -343,7 +347,7 @@ def test_outputs_use_delimiters_no_value_contains_and_the_summary_stays_under_1_
     tricky = "a\nghadelimiter_x\nEOF\nb"
     write_outputs(output, {"changed-functions": tricky, "empty": ""})
     text = output.read_text()
-    blocks = World.outputs(type("W", (), {"output": output})())
+    blocks = parse_outputs(text)
     assert blocks == {"changed-functions": tricky, "empty": ""}
     assert text.count("<<") == 2
     summary = tmp_path / "summary"
