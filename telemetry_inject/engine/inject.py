@@ -173,7 +173,8 @@ def _plan(
     outcomes = []
     edits: list[Edit] = []
     texts: dict[int, bytes] = {}
-    import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if template else None
+    # Shapes that carry line numbers count the import line above each unit; the others look for it only when needed.
+    import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if carries_lines else None
     refresh = getattr(language, "refresh_edits", None)  # telemetry lines that carry a name a rename made stale
     for index, (identity, unit) in enumerate(identified(units)):
         fresh = []
@@ -201,7 +202,7 @@ def _plan(
             reason = f"no template for {language.name}: `--llm fallback` has an LLM write it"
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, NEEDS_LLM, reason))
     if any(u.instrumented for u in units) or any(o.status == "instrumented" for o in outcomes):
-        if not template:
+        if not carries_lines:
             import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline)
         if import_edit is not None:
             edits.insert(0, import_edit)
