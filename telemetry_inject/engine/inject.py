@@ -220,17 +220,21 @@ def candidates(raw: bytes, language: Language, selected: Selector | None = None)
     return [(identity, text) for identity, _, text in candidate_units(raw, language, selected)[0]]
 
 
-def candidate_units(raw: bytes, language: Language, selected: Selector | None = None) -> tuple[list[tuple[Identity, FunctionUnit, bytes]], bytes]:
-    """(each function ``inject`` would instrument or hand to the LLM, with its unit and text; the file's newline)."""
+def candidate_units(
+    raw: bytes, language: Language, selected: Selector | None = None, import_line: bytes = b""
+) -> tuple[list[tuple[Identity, FunctionUnit, bytes]], bytes, bool]:
+    """(each function ``inject`` would instrument or hand to the LLM, with its unit and text; the file's newline;
+    whether instrumenting would add ``import_line``, when one is given)."""
     src = read_source(raw)
     tree = parse(language, src)
+    needs_import = bool(import_line) and language.import_edit(tree, src.parse_bytes, import_line, src.newline) is not None
     units = language.function_units(tree, src.parse_bytes)
     outcomes, _, _ = _plan(language, tree, src, units, b"", selected)
     found = []
     for (identity, unit), outcome in zip(identified(units), outcomes):
         if outcome.status in ("instrumented", NEEDS_LLM):
             found.append((identity, unit, src.parse_bytes[unit.def_line_start : _line_end(src.parse_bytes, unit.end_byte)]))
-    return found, src.newline
+    return found, src.newline, needs_import
 
 
 def _enrichment_edits(

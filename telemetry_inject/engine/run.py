@@ -128,7 +128,8 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
     template = getattr(language, "template", True)
     if template and (language.name not in ENRICHED or mode.llm_mode != "enrich"):
         return []  # attributes are written for Python and JavaScript, so far
-    found, newline = candidate_units(raw, language, selected)
+    import_line = language.runtime(path, settings).import_line if not template else b""
+    found, newline, needs_import = candidate_units(raw, language, selected, import_line)
     session = mode.llm
     if template:
         task = session.python_task if language.name == "python" else session.js_task
@@ -144,7 +145,7 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
     lessons = prompt_lessons(session.project_lessons, language.name)
     # {LINE} is the function's line in the output: the lines this run adds above it, counted as if
     # every function asked about is answered (a refusal leaves later ones two lines low until touched).
-    import_above = 1 if getattr(language, "import_edit", None) and runtime_import_missing(raw, path, language, settings) else 0
+    import_above = 1 if needs_import else 0
     jobs = []
     for identity, unit, text in found:
         above = sum(2 for _, other, _ in found if other.end_byte <= unit.start_byte)
@@ -152,16 +153,6 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
         jobs.append((identity, task_key(language, placed, text, shown_path, newline, settings.level, session.provider.models), text,
                      wrap_task(language, placed, text, shown_path, newline, lessons)))
     return jobs
-
-
-def runtime_import_missing(raw: bytes, path: Path, language, settings: Settings) -> bool:
-    """Would this run add the runtime's import line at the top of the file?"""
-    from telemetry_inject.engine.inject import parse
-    from telemetry_inject.engine.source import read_source
-
-    src = read_source(raw)
-    line = language.runtime(path, settings).import_line
-    return bool(line) and language.import_edit(parse(language, src), src.parse_bytes, line, src.newline) is not None
 
 
 ENRICHED = ("python", "javascript")  # TypeScript is not: a property its type lacks would fail the type check
