@@ -150,7 +150,8 @@ class Go:
 
 def _defer_line(source: bytes, body) -> tuple[int, int] | None:
     """Our defer line among the body's own statements, wherever a later edit moved it (the first line, usually)."""
-    statements = body.named_children[0].named_children if body.named_children and body.named_children[0].type == "statement_list" else body.named_children
+    # The block holds a statement_list (tree-sitter-go 0.25), beside comments (`{ // why`) that come before it.
+    statements = [s for child in body.named_children for s in (child.named_children if child.type == "statement_list" else [child])]
     for statement in statements:
         if statement.type == "defer_statement":
             start = line_start(source, statement.start_byte)
