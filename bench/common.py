@@ -40,3 +40,40 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores {cpu}, Python {platform.python_version()}"
+
+
+def core_rate(language, sources: list[bytes], import_line: bytes) -> tuple[int, float]:
+    """Functions instrumented by the pure core (every gate on) over ``sources``, in one process: (count, seconds)."""
+    import time
+
+    from telemetry_inject.engine.inject import inject
+    from telemetry_inject.engine.source import SourceError
+
+    start = time.perf_counter()
+    count = 0
+    for source in sources:
+        try:
+            count += len(inject(source, language, import_line).instrumented)
+        except SourceError:
+            pass
+    return count, time.perf_counter() - start
+
+
+def cli_rate(tree: Path, jobs: int, targets: list[str] | None = None, ignore=None) -> tuple[int, float]:
+    """`telemetry-inject run` on a git-initialised copy of ``tree``: (functions instrumented, seconds)."""
+    import json
+    import shutil
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / tree.name
+        shutil.copytree(tree, copy, symlinks=True, ignore=ignore)
+        subprocess.run(["git", "init", "-q", str(copy)], check=True)
+        tool = Path(sys.executable).with_name("telemetry-inject")
+        start = time.perf_counter()
+        proc = subprocess.run([str(tool), "run", "--format", "json", "-j", str(jobs), *(targets or ["."])], cwd=copy, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"telemetry-inject run failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout)["summary"]["functions"], elapsed

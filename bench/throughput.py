@@ -5,25 +5,18 @@
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import tree_sitter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import django_tree, machine, median  # noqa: E402
+from common import cli_rate, core_rate, django_tree, machine, median  # noqa: E402
 
-from telemetry_inject.engine.inject import inject  # noqa: E402
-from telemetry_inject.engine.source import SourceError  # noqa: E402
 from telemetry_inject.languages import LANGUAGES  # noqa: E402
 
 PYTHON = LANGUAGES["python"]
-TOOL = Path(sys.executable).with_name("telemetry-inject")
 
 
 def bare_rate(sources: list[bytes]) -> tuple[int, float]:
@@ -37,30 +30,6 @@ def bare_rate(sources: list[bytes]) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
-def core_rate(sources: list[bytes]) -> tuple[int, float]:
-    start = time.perf_counter()
-    count = 0
-    for source in sources:
-        try:
-            count += len(inject(source, PYTHON, b"from django import _telemetry_utils as _tel").instrumented)
-        except SourceError:
-            pass
-    return count, time.perf_counter() - start
-
-
-def cli_rate(tree: Path, jobs: int) -> tuple[int, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "django"
-        shutil.copytree(tree, copy)
-        subprocess.run(["git", "init", "-q", str(copy)], check=True)
-        start = time.perf_counter()
-        proc = subprocess.run([str(TOOL), "run", "--format", "json", "-j", str(jobs), "."], cwd=copy, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"telemetry-inject run failed: {proc.stderr}")
-    return json.loads(proc.stdout)["summary"]["functions"], elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -70,7 +39,7 @@ def main() -> None:
     rows = []
     for label, measure in (
         ("bare tree-sitter parse + query (1 process)", lambda: bare_rate(sources)),
-        ("inject() core, every gate on (1 process)", lambda: core_rate(sources)),
+        ("inject() core, every gate on (1 process)", lambda: core_rate(PYTHON, sources, b"from django import _telemetry_utils as _tel")),
         ("`telemetry-inject run -j1 .` (CLI, writes files)", lambda: cli_rate(tree, 1)),
         ("`telemetry-inject run .` (CLI, all cores)", lambda: cli_rate(tree, 0)),
     ):

@@ -6,23 +6,18 @@ lodash's sources (JS) and rxjs's `src/` (TS), `inject()` and the CLI against the
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import WORK, machine, median  # noqa: E402
+from common import WORK, cli_rate, core_rate, machine, median  # noqa: E402
 
-from telemetry_inject.engine.inject import inject  # noqa: E402
-from telemetry_inject.engine.source import SourceError  # noqa: E402
 from telemetry_inject.languages import LANGUAGES  # noqa: E402
 
-TOOL = Path(sys.executable).with_name("telemetry-inject")
 CORPORA = [  # (npm package, language, files under the package)
     ("lodash@4.17.21", "javascript", "*.js"),
     ("rxjs@7.8.2", "typescript", "src/**/*.ts"),
@@ -51,31 +46,6 @@ def parse_rate(language, sources: list[bytes]) -> tuple[int, float]:
     return len(sources), time.perf_counter() - start
 
 
-def core_rate(language, sources: list[bytes], line: bytes) -> tuple[int, float]:
-    start = time.perf_counter()
-    count = 0
-    for source in sources:
-        try:
-            count += len(inject(source, language, line).instrumented)
-        except SourceError:
-            pass
-    return count, time.perf_counter() - start
-
-
-def cli_rate(tree: Path, pattern: str, jobs: int) -> tuple[int, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "pkg"
-        shutil.copytree(tree, copy)
-        subprocess.run(["git", "init", "-q", str(copy)], check=True)
-        targets = sorted({str(p.relative_to(copy).parts[0]) for p in copy.glob(pattern)})
-        start = time.perf_counter()
-        proc = subprocess.run([str(TOOL), "run", "--format", "json", "-j", str(jobs), *targets], cwd=copy, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"telemetry-inject run failed: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout)["summary"]["functions"], elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -92,7 +62,7 @@ def main() -> None:
         for label, measure, unit in (
             ("bare tree-sitter parse (1 process)", lambda: parse_rate(language, sources), "files"),
             ("inject() core, every gate on (1 process)", lambda: core_rate(language, sources, line), "functions"),
-            ("`telemetry-inject run .` (CLI, all cores)", lambda: cli_rate(tree, pattern, 0), "functions"),
+            ("`telemetry-inject run .` (CLI, all cores)", lambda: cli_rate(tree, 0, sorted({p.relative_to(tree).parts[0] for p in paths})), "functions"),
         ):
             runs = [measure() for _ in range(args.repeat)]
             count, seconds = runs[0][0], median([t for _, t in runs])
