@@ -126,18 +126,21 @@ def _enrich(raw: bytes, path: Path, language, selected, settings: Settings, mode
 def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mode: WriteMode) -> list[tuple]:
     """(identity, cache key, function text, task) for each function this run asks the LLM about."""
     template = getattr(language, "template", True)
-    if template and (language.name not in ENRICHED or mode.llm_mode != "enrich"):
-        return []  # attributes are written for Python and JavaScript, so far
+    if template and (language.name not in ENRICHERS or mode.llm_mode != "enrich"):
+        return []
     import_line = language.runtime(path, settings).import_line if not template else b""
     found, newline, needs_import = candidate_units(raw, language, selected, import_line)
     session = mode.llm
     if template:
-        task = session.python_task if language.name == "python" else session.js_task
-        return [
-            (identity, enrichment_key(text, language, settings, session), text, task(text))
-            for identity, unit, text in found
-            if language.name == "python" or unit.decorators[1] in ("sync", "async")  # JS: a block body, and not a generator
-        ]
+        from importlib import import_module
+
+        enricher = import_module(ENRICHERS[language.name])
+        jobs = []
+        for identity, unit, text in found:
+            task = enricher.enrich_task(session, text, unit, raw)  # None: this function takes no attributes
+            if task is not None:
+                jobs.append((identity, enrichment_key(text, language, settings, session), text, task))
+        return jobs
     from telemetry_inject.llm.fallback import task_key, wrap_task
     from telemetry_inject.llm.lessons import prompt_lessons
 
@@ -155,7 +158,12 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
     return jobs
 
 
-ENRICHED = ("python", "javascript")  # TypeScript is not: a property its type lacks would fail the type check
+# Languages with a template whose functions `--llm enrich` gives attributes: the module whose
+# ``enrich_task(session, text, unit, raw) -> Task | None`` asks for them and verifies the answer.
+ENRICHERS = {
+    "python": "telemetry_inject.llm.enrich",
+    "javascript": "telemetry_inject.llm.javascript",
+}
 
 
 def _relative(path: Path, settings: Settings) -> Path:

@@ -32,6 +32,11 @@ In at most five short bullet points, say what keeps going wrong and exactly how 
 Do not write code."""
 
 
+def enrich_task(session: LLMSession, text: bytes, unit, raw: bytes) -> Task:
+    """Span attributes for a Python function (``--llm enrich``); ``engine.run.ENRICHERS`` calls this."""
+    return session.python_task(text)
+
+
 class Enrichment(NamedTuple):
     status: str  # llm | cache | refused | over-budget | error
     insertions: tuple[tuple[int, bytes], ...]
@@ -85,13 +90,11 @@ class LLMSession:
         code = "```python\n" + function_text.decode("utf-8", "replace") + "```"
         return Task(self.system, code, lambda answer: verify_python_enrichment(function_text, answer), "python")
 
-    def js_task(self, function_text: bytes) -> Task:
-        """Span attributes for a JavaScript function (``--llm enrich``)."""
-        from telemetry_inject.llm.javascript import RULES, verify_js_enrichment
-
-        system = RULES + "\n\n" + prompt_lessons(self.project_lessons, "javascript")
-        code = "```javascript\n" + function_text.decode("utf-8", "replace") + "```"
-        return Task(system, code, lambda answer: verify_js_enrichment(function_text, answer), "javascript")
+    def task(self, language: str, rules: str, function_text: bytes, verify: Callable[[str], Verdict]) -> Task:
+        """One function's question in ``language`` under ``rules`` (plus the lessons), checked by ``verify``."""
+        system = rules + "\n\n" + prompt_lessons(self.project_lessons, language)
+        code = f"```{language}\n" + function_text.decode("utf-8", "replace") + "```"
+        return Task(system, code, verify, language)
 
     def estimate(self, function_text: bytes, system: str | None = None) -> float:
         """A pessimistic price for one attempt at this function (no call is made)."""

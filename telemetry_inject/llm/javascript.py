@@ -28,6 +28,13 @@ _READS = frozenset({"identifier", "member_expression", "subscript_expression", "
                     "string_fragment", "true", "false", "null", "undefined", "this", "parenthesized_expression", '"', "'", ".", "[", "]", "(", ")"})
 
 
+def enrich_task(session, text: bytes, unit, raw: bytes):
+    """Span attributes for a JavaScript function with a block body, not a generator (``engine.run.ENRICHERS``)."""
+    if unit.decorators[1] not in ("sync", "async"):
+        return None
+    return session.task("javascript", RULES, text, lambda answer: verify_js_enrichment(text, answer))
+
+
 @lru_cache(maxsize=1)
 def _parser():
     import tree_sitter
