@@ -63,6 +63,19 @@ def test_every_file_the_action_uses_goes_through_the_action_path() -> None:
     assert all(not u.startswith("./") for u in uses)
 
 
+def test_the_action_leaves_the_jobs_python_alone() -> None:
+    """setup-python with update-environment: false, and every step calls that interpreter by its path:
+    a user's later `python` or `pip` is still the one their job set up."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    setup = next(step for step in action["runs"]["steps"] if step.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["update-environment"] is False and setup["id"] == "python"
+    scripts = [step["run"] for step in action["runs"]["steps"] if "run" in step]
+    for script in scripts:
+        script = re.sub(r"\\\n", " ", script)  # continuation lines belong to their command
+        for command in re.findall(r"^\s*(?:exec\s+)?(\S+)", script, re.M):
+            assert command in ('"$TELEMETRY_INJECT_PYTHON"', "if", "fi"), f"a step runs {command!r}, not the action's own Python"
+
+
 class SimulatedRunner:
     """Runs action.yml's steps in order, as a GitHub runner would, with stand-ins for `uses:` steps."""
 
@@ -71,6 +84,7 @@ class SimulatedRunner:
         self.action = yaml.safe_load((action_path / "action.yml").read_text())
         self.cache_store = tmp / "actions-cache"  # survives between runs, like GitHub's cache service
         self.python = self._setup_python_stand_in()
+        self.paths: list[str] = []  # what setup-python put on PATH for later steps (nothing, with update-environment: false)
         self.last_error = ""
 
     def run(self, inputs: dict[str, str], github: dict[str, str]) -> tuple[int, dict[str, str], str]:
@@ -89,7 +103,9 @@ class SimulatedRunner:
             outputs = self.tmp / "step-output"
             outputs.write_text("")
             if "uses" in step:
-                self._uses(step["uses"], {k: self._expand(str(v), ctx) for k, v in step.get("with", {}).items()})
+                produced = self._uses(step["uses"], {k: self._expand(str(v), ctx) for k, v in step.get("with", {}).items()})
+                if "id" in step:
+                    ctx["steps"][step["id"]] = {"outputs": produced}
                 continue
             env = {
                 **self.env,
@@ -99,7 +115,7 @@ class SimulatedRunner:
                 "GITHUB_STEP_SUMMARY": str(summary),
                 "GITHUB_WORKSPACE": str(self.workspace),
                 "RUNNER_TEMP": str(self.tmp),
-                "PATH": f"{self.python.parent}{os.pathsep}{os.environ['PATH']}",
+                "PATH": os.pathsep.join([*self.paths, os.environ["PATH"]]),
             }
             script = self.tmp / "step.sh"
             script.write_text(self._expand(step["run"], ctx))
@@ -148,10 +164,14 @@ class SimulatedRunner:
         (venv / "bin" / "pip").unlink(missing_ok=True)
         return venv / "bin" / "python"
 
-    def _uses(self, uses: str, with_: dict[str, str]) -> None:
+    def _uses(self, uses: str, with_: dict[str, str]) -> dict[str, str]:
+        """Do what the action ``uses`` does here; its outputs."""
         name = uses.split("@")[0]
         if name == "actions/setup-python":
             assert with_["python-version"], "setup-python needs a version"
+            if with_.get("update-environment", "true") != "false":
+                self.paths.insert(0, str(self.python.parent))
+            return {"python-path": str(self.python), "python-version": sys.version.split()[0]}
         elif name == "actions/cache/restore":
             keys = [with_["key"], *with_.get("restore-keys", "").split()]
             for key in keys:
@@ -165,6 +185,7 @@ class SimulatedRunner:
                 shutil.copytree(source, self.cache_store / with_["key"], dirs_exist_ok=True)
         else:
             raise AssertionError(f"the simulated runner has no stand-in for {uses}")
+        return {}
 
 
 def test_the_composite_action_runs_its_steps_in_order_under_a_simulated_runner(tmp_path: Path) -> None:
