@@ -13,7 +13,6 @@ from functools import cached_property
 from pathlib import Path
 
 import tree_sitter
-import tree_sitter_python
 
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.placement import RuntimeRef, python_runtime
@@ -49,7 +48,9 @@ class Python:
 
     @cached_property
     def _language(self) -> tree_sitter.Language:
-        return tree_sitter.Language(tree_sitter_python.language())
+        from telemetry_inject.languages import grammar
+
+        return grammar("tree_sitter_python")
 
     @cached_property
     def _query(self) -> tree_sitter.Query:
