@@ -1,18 +1,20 @@
 """Enrichment: ask the model for a few span attributes per function, verify, retry with the reason.
 
-Every answer goes through ``verify_python_enrichment`` (I9) before anything
-is used; a cached answer is verified again. The budget is checked before each
-call against a pessimistic estimate (whole prompt + every allowed output token).
+Every answer goes through its task's verifier (I9) before anything is used; a
+cached answer is verified again. The budget is checked before each call
+against a pessimistic estimate (whole prompt + every allowed output token).
+Calls run on an asyncio event loop with the SDKs' async clients, at most
+``max_parallel`` functions in flight (``--max-parallel``; ``--no-parallel``: 1).
 """
 from __future__ import annotations
 
-import threading
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from telemetry_inject.llm.cost import Budget, BudgetExceeded, pessimistic_estimate, price
-from telemetry_inject.llm.providers import ProviderError, ProviderSettings, complete
+from telemetry_inject.llm.providers import Clients, ProviderError, ProviderSettings, acomplete
 from telemetry_inject.llm.lessons import learn, prompt_lessons
 from telemetry_inject.llm.verify import Verdict, verify_python_enrichment
 
@@ -79,7 +81,6 @@ class LLMSession:
         self.max_parallel = 12
         self._done: dict[str, Enrichment] = {}  # prefetched results by cache key
         self._failures: dict[str, int] = {}  # consecutive provider errors per model
-        self._lock = threading.Lock()
         self.project_lessons = project_lessons
         self.learn = learn and project_lessons is not None
         self.learned: list[Path] = []  # lesson files --learn wrote this run
@@ -103,12 +104,10 @@ class LLMSession:
         return pessimistic_estimate(self.provider.provider, model, (len(system or self.system) + user_chars) // 3 + 16, self.max_output_tokens)
 
     def prefetch(self, jobs: list[tuple[str, Task]], cache_get=None, cache_put=None, on_done: Callable[[int, int, float], None] | None = None) -> None:
-        """Enrich many functions with at most ``max_parallel`` calls in flight.
+        """Enrich many functions on one event loop, at most ``max_parallel`` of them in flight.
 
-        Cache reads and writes stay on this thread (SQLite handles are per thread).
+        Everything, cache reads and writes included, stays on this thread (SQLite handles are per thread).
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         pending = {}
         for key, task in jobs:
             if key in self._done or key in pending:
@@ -118,20 +117,27 @@ class LLMSession:
                 self._done[key] = cached
             else:
                 pending[key] = task
-        if not pending:
-            return
-        from concurrent.futures import as_completed
+        if pending:
+            asyncio.run(self._prefetch(pending, cache_put, on_done))
 
-        with ThreadPoolExecutor(max(1, self.max_parallel)) as pool:
-            futures = {pool.submit(self._ask, task): key for key, task in pending.items()}
-            for done, future in enumerate(as_completed(futures), 1):
-                key = futures[future]
-                result, answer = future.result()
+    async def _prefetch(self, pending: dict[str, Task], cache_put, on_done) -> None:
+        limit = asyncio.Semaphore(max(1, self.max_parallel))
+        async with Clients(self.provider) as clients:
+
+            async def one(key: str, task: Task) -> tuple[str, Enrichment, bytes | None]:
+                async with limit:
+                    return (key, *await self._ask(task, clients))
+
+            # Tasks start in the jobs' order (as_completed would make them from a set), and the semaphore
+            # lets them in first come, first served: with --no-parallel the calls go out in file order.
+            tasks = [asyncio.ensure_future(one(key, task)) for key, task in pending.items()]
+            for done, finished in enumerate(asyncio.as_completed(tasks), 1):
+                key, result, answer = await finished
                 self._done[key] = result
                 if answer is not None and cache_put:
                     cache_put(key, answer)
                 if on_done is not None:  # the progress display: functions answered, and the money spent so far
-                    on_done(done, len(futures), self.budget.spent)
+                    on_done(done, len(pending), self.budget.spent)
 
     def enrich(self, function_text: bytes, cache_get=None, cache_put=None, key: str = "", task: Task | None = None) -> Enrichment:
         """One function's verified answer (prefetched, cached or asked now); ``task`` defaults to Python attributes."""
@@ -141,7 +147,12 @@ class LLMSession:
         cached = self._from_cache(task, cache_get, key)
         if cached is not None:
             return cached
-        result, answer = self._ask(task)
+
+        async def ask() -> tuple[Enrichment, bytes | None]:
+            async with Clients(self.provider) as clients:
+                return await self._ask(task, clients)
+
+        result, answer = asyncio.run(ask())
         if answer is not None and cache_put and key:
             cache_put(key, answer)
         return result
@@ -155,8 +166,8 @@ class LLMSession:
                     return Enrichment("cache", verdict.insertions, "")
         return None
 
-    def _ask(self, task: Task) -> tuple[Enrichment, bytes | None]:
-        """Ask, verify, retry with the reason; (result, the verified function to cache or None). Thread-safe."""
+    async def _ask(self, task: Task, clients: Clients) -> tuple[Enrichment, bytes | None]:
+        """Ask, verify, retry with the reason; (result, the verified function to cache or None)."""
         spent = [0, 0, 0.0, 0]  # input tokens, output tokens, USD, calls for this function
         code = task.user
         feedback = guidance = ""
@@ -165,13 +176,13 @@ class LLMSession:
             if len(reasons) >= self.reflection_threshold and not guidance:
                 # What keeps going wrong, summarised once, joins every later attempt.
                 summary = "\n".join(f"- attempt {i}: {r}" for i, r in enumerate(reasons, 1))
-                reflection = self._call(self.provider.models[0], _REFLECT, f"{code}\n\nRefusals so far:\n{summary}", 300, spent)
+                reflection = await self._call(clients, self.provider.models[0], _REFLECT, f"{code}\n\nRefusals so far:\n{summary}", 300, spent)
                 if isinstance(reflection, Enrichment):
                     return reflection, None
                 guidance = "\n\nGuidance from reviewing the refused attempts:\n" + reflection.strip()
             models = self._models()
             model = models[(spent[3] + attempt) % len(models)]
-            answer = self._call(model, task.system, code + guidance + feedback, self.max_output_tokens, spent)
+            answer = await self._call(clients, model, task.system, code + guidance + feedback, self.max_output_tokens, spent)
             if isinstance(answer, Enrichment):
                 if answer.status == "error" and any(m != model for m in self._models()) and attempt < self.max_retries:
                     continue  # another model may answer
@@ -188,40 +199,36 @@ class LLMSession:
     def _learn(self, language: str, reasons: list[str]) -> None:
         """A retry succeeded after refusals: record a lesson for each failure class no lesson covers (--learn)."""
         for reason in reasons:
-            with self._lock:  # prefetch asks from threads
-                path = learn(self.project_lessons, language, reason)
-                if path is not None:
-                    self.learned.append(path)
+            path = learn(self.project_lessons, language, reason)
+            if path is not None:
+                self.learned.append(path)
 
     def _models(self) -> list[str]:
         """The rotation, less models that failed MODEL_FAILURES times in a row (set aside for the run)."""
-        with self._lock:
-            usable = [m for m in self.provider.models if self._failures.get(m, 0) < MODEL_FAILURES]
+        usable = [m for m in self.provider.models if self._failures.get(m, 0) < MODEL_FAILURES]
         return usable or list(self.provider.models)
 
     def set_aside(self) -> list[str]:
         return [m for m in self.provider.models if self._failures.get(m, 0) >= MODEL_FAILURES]
 
-    def _call(self, model: str, system: str, user: str, max_tokens: int, spent: list) -> str | Enrichment:
+    async def _call(self, clients: Clients, model: str, system: str, user: str, max_tokens: int, spent: list) -> str | Enrichment:
         """One budgeted, priced call: the answer's text, or the Enrichment that ends this function."""
         estimate = pessimistic_estimate(self.provider.provider, model, (len(system) + len(user)) // 3 + 16, max_tokens)
         try:
-            self.budget.check(estimate)
+            self.budget.check(estimate)  # reserves the estimate: no await between the check and the call's start
         except BudgetExceeded as exc:
             return Enrichment("over-budget", (), str(exc), *spent)
         try:
-            reply = complete(self.provider, model, system, user, max_tokens)
+            reply = await acomplete(clients, model, system, user, max_tokens)
         except ProviderError as exc:
             self.budget.record(price(self.provider.provider, model, 0, 0), reserved_usd=estimate)
-            with self._lock:
-                self._failures[model] = self._failures.get(model, 0) + 1
+            self._failures[model] = self._failures.get(model, 0) + 1
             return Enrichment("error", (), str(exc), *spent)
         priced = price(self.provider.provider, model, reply.input_tokens, reply.output_tokens)
         self.budget.record(priced, reserved_usd=estimate)
-        with self._lock:
-            self.unpriced |= not priced.priced
-            self.calls += 1
-            self._failures[model] = 0
+        self.unpriced |= not priced.priced
+        self.calls += 1
+        self._failures[model] = 0
         spent[0] += reply.input_tokens
         spent[1] += reply.output_tokens
         spent[2] += priced.usd

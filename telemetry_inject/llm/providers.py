@@ -91,28 +91,74 @@ def _dotenv(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
+class Clients:
+    """The provider's async SDK client for one event loop, made on first use and reused by every call
+    (one connection pool per run); ``async with Clients(settings) as clients`` closes it."""
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self._client = None
+
+    def get(self):
+        if self._client is None:
+            self._client = _client(self.settings, asynchronous=True)
+        return self._client
+
+    async def __aenter__(self) -> Clients:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
 def complete(settings: ProviderSettings, model: str, system: str, user: str, max_tokens: int = 1024) -> Completion:
+    """One call from synchronous code (``check-api``): its own event loop and client."""
+    import asyncio
+
+    async def once() -> Completion:
+        async with Clients(settings) as clients:
+            return await acomplete(clients, model, system, user, max_tokens)
+
+    return asyncio.run(once())
+
+
+async def acomplete(clients: Clients, model: str, system: str, user: str, max_tokens: int = 1024) -> Completion:
     """One chat call; the SDK's own retries handle 429s and 5xx (with their Retry-After)."""
+    settings = clients.settings
     started = time.perf_counter()
     try:
+        client = clients.get()
         if settings.provider == "anthropic":
-            text, usage_in, usage_out = _anthropic(settings, model, system, user, max_tokens)
+            text, usage_in, usage_out = await _anthropic(client, model, system, user, max_tokens)
         else:
-            text, usage_in, usage_out = _openai(settings, model, system, user, max_tokens)
-    except ProviderError:
+            text, usage_in, usage_out = await _openai(client, settings, model, system, user, max_tokens)
+    except (ProviderError, UserError):
         raise
     except Exception as exc:  # noqa: BLE001 - SDK errors are rebuilt without the key, whatever their type
         raise ProviderError(_scrub(f"{settings.provider} {model}: {_describe(exc)}", settings.api_key)) from None
     return Completion(text, usage_in, usage_out, model, time.perf_counter() - started)
 
 
-def _openai(settings: ProviderSettings, model: str, system: str, user: str, max_tokens: int) -> tuple[str, int, int]:
+def _client(settings: ProviderSettings, asynchronous: bool):
+    """The SDK's client for ``settings``: AsyncAnthropic / AsyncOpenAI, or the synchronous ones."""
     try:
-        import openai
+        if settings.provider == "anthropic":
+            import anthropic
+
+            cls = anthropic.AsyncAnthropic if asynchronous else anthropic.Anthropic
+        else:
+            import openai
+
+            cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
     except ImportError:
         raise UserError("the LLM path needs the llm extra: pip install 'telemetry-inject[llm]'") from None
-    client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
-    response = client.chat.completions.create(
+    return cls(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
+
+
+async def _openai(client, settings: ProviderSettings, model: str, system: str, user: str, max_tokens: int) -> tuple[str, int, int]:
+    response = await client.chat.completions.create(
         model=model, max_tokens=max_tokens, messages=[{"role": "system", "content": system}, {"role": "user", "content": user}]
     )
     if not response.choices or response.choices[0].message.content is None:
@@ -121,13 +167,8 @@ def _openai(settings: ProviderSettings, model: str, system: str, user: str, max_
     return response.choices[0].message.content, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0
 
 
-def _anthropic(settings: ProviderSettings, model: str, system: str, user: str, max_tokens: int) -> tuple[str, int, int]:
-    try:
-        import anthropic
-    except ImportError:
-        raise UserError("the LLM path needs the llm extra: pip install 'telemetry-inject[llm]'") from None
-    client = anthropic.Anthropic(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
-    response = client.messages.create(model=model, max_tokens=max_tokens, system=system, messages=[{"role": "user", "content": user}])
+async def _anthropic(client, model: str, system: str, user: str, max_tokens: int) -> tuple[str, int, int]:
+    response = await client.messages.create(model=model, max_tokens=max_tokens, system=system, messages=[{"role": "user", "content": user}])
     text = "".join(block.text for block in response.content if getattr(block, "type", "") == "text")
     if not text:
         raise ProviderError(f"anthropic {model}: empty answer (stop reason {response.stop_reason})")
@@ -136,18 +177,9 @@ def _anthropic(settings: ProviderSettings, model: str, system: str, user: str, m
 
 def list_models(settings: ProviderSettings) -> list[str]:
     """The models the provider offers (its own models endpoint)."""
+    client = _client(settings, asynchronous=False)
     try:
-        if settings.provider == "anthropic":
-            import anthropic
-
-            client = anthropic.Anthropic(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
-        else:
-            import openai
-
-            client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=2)
         return sorted(model.id for model in client.models.list())
-    except ImportError:
-        raise UserError("the LLM path needs the llm extra: pip install 'telemetry-inject[llm]'") from None
     except Exception as exc:  # noqa: BLE001 - rebuilt without the key
         raise ProviderError(_scrub(f"{settings.provider}: listing models: {_describe(exc)}", settings.api_key)) from None
 
