@@ -118,10 +118,10 @@ def obedient(body: dict) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
-def fallback(tmp: Path, server: FakeLLM, *paths: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def fallback(tmp: Path, server: FakeLLM, *paths: str, extra: tuple[str, ...] = (), mode: str = "fallback") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "OPENAI", "ANTHROPIC", "TELEMETRY_INJECT"))}
     env["PYTHONPATH"] = str(REPO)
-    args = [*CLI, "run", "--llm", "fallback", "--provider", "openai", "--model", "gpt-4o", "--base-url", f"{server.url}/v1",
+    args = [*CLI, "run", "--llm", mode, "--provider", "openai", "--model", "gpt-4o", "--base-url", f"{server.url}/v1",
             "--api-key", "sk-test", "--format", "json", *extra, *paths]
     return subprocess.run(args, cwd=tmp, env=env, capture_output=True, text=True, timeout=120)
 
@@ -315,3 +315,498 @@ def test_a_touched_method_that_moved_gets_its_opening_line_refreshed_without_any
     assert 'telemetry_inject.Telemetry.start("Cart.total", "src/shop/Cart.java", 33); try {' in after  # was 31: touched, refreshed
     assert 'telemetry_inject.Telemetry.start("Cart.add", "src/shop/Cart.java", 22); try {' in after  # untouched: left as it was
     assert after.splitlines()[32].startswith("    public int total()")  # line 33 is where it is now
+
+
+# --- `--llm enrich`: the same call also asks for attribute lines between the two ---------------
+
+ORDERS_JAVA = """package shop;
+
+import java.util.*;
+import java.util.List;
+import java.util.Map;
+
+public class Orders {
+    private final List<Item> items;
+    private static int created;
+    private String status = "new";
+
+    public Orders(List<Item> items) {
+        this.items = items;
+    }
+
+    public int place(Item item, List<String> tags, Map<String, Integer> counts, String note, int[] codes, String apiToken,
+                     Collection<String> all, java.util.Set<String> seen, String... rest) {
+        int before = items.size();
+        int moved;
+        int total = 0;
+        for (Item i : items) {
+            total += i.getPrice();
+        }
+        if (note == null) {
+            return -1;
+        }
+        tags = List.of();
+        return total + before;
+    }
+
+    public static int count(Item item) {
+        return item.getPrice();
+    }
+
+    record Item(String id, int price) {
+        public int getPrice() {
+            return price;
+        }
+
+        private String getCode() {
+            return id;
+        }
+    }
+}
+"""
+ORDERS_RUBY = """class Orders
+  def place(order, qty = 1, *rest, note:, **opts, &blk)
+    count = @items.size
+    label, kind = order.label, order.kind
+    @items.each do |item|
+      item.price
+    end
+    text = <<~TEXT
+      placed
+    TEXT
+    count + qty
+  rescue KeyError
+    nil
+  end
+
+  def finish
+    return @items.size if @done
+    @done = true
+    nil
+  end
+
+  def stop
+    return @items.size
+    nil
+  end
+end
+"""
+
+
+def enrich_tasks(source: str, name: str) -> dict:
+    """The real enrich tasks (prompt + verifier) for every function of ``source``, by qualified name."""
+    from telemetry_inject.engine.inject import candidate_units
+    from telemetry_inject.languages import language_for
+    from telemetry_inject.llm.fallback import wrap_task
+
+    language = language_for(Path(name))
+    found, newline, _ = candidate_units(source.encode(), language, None)
+    return {unit.qualname: wrap_task(language, unit, text, Path(name), newline, "", True, source.encode()) for _, unit, text in found}
+
+
+def with_attributes(task, attributes: list[str], after: str | None = None) -> str:
+    """The obedient answer with ``attributes`` inserted after the opening line, or after the first line containing ``after``."""
+    lines = obedient({"messages": [{"content": task.user}]}).split("\n")
+    at = next(i for i, line in enumerate(lines) if (after in line if after else ("Telemetry.start(" in line or "TelemetryInject.span(" in line)))
+    return "\n".join(lines[: at + 1] + attributes + lines[at + 1 :])
+
+
+def java_attr(value: str, key: str = "order.value", indent: str = " " * 8) -> str:
+    return f'{indent}telemetry_inject.Telemetry.attr("{key}", () -> {value});'
+
+
+def ruby_attr(value: str, key: str = "order.value", indent: str = " " * 4) -> str:
+    return f'{indent}::TelemetryInject.attr("{key}") {{ {value} }}'
+
+
+ACCEPTED_JAVA = [
+    ("item.id()", None),  # a record component's accessor, the record declared in this file
+    ("item.getPrice()", None),  # a getter of it
+    ("counts.isEmpty()", None),
+    ("seen.size()", None),  # java.util, written fully qualified
+    ("note.length()", None),
+    ("note.isEmpty()", None),
+    ("codes.length", None),
+    ("rest.length", None),  # varargs
+    ("this.status", None),
+    ("status.length()", None),  # a field by its bare name, no local or parameter shadows it
+    ("this.items.size()", None),
+    ("before", "int before = items.size();"),  # a local declared above, never reassigned
+    ("item", "return -1;\n        }"),  # after an if without else: reachable
+]
+
+
+@pytest.mark.parametrize("value, after", ACCEPTED_JAVA)
+def test_java_enrich_accepts_values_that_compile(value: str, after: str | None) -> None:
+    task = enrich_tasks(ORDERS_JAVA, "src/shop/Orders.java")["Orders.place"]
+    answer = with_attributes(task, [java_attr(value)], after and after.split("\n")[-1].strip())
+    verdict = task.verify(answer)
+    assert verdict.accepted, verdict.reason
+    assert verdict.attributes == ("order.value",)
+    assert any(text.decode().strip().endswith(f"() -> {value});") for _, text in verdict.insertions)
+
+
+@pytest.mark.parametrize("line, after, reason", [
+    ('        telemetry_inject.Telemetry.attr("order.id", () -> item.id())', None, "not the form"),
+    (java_attr("item.id()", indent="    "), None, "at the body's indentation"),
+    (java_attr("item.id()", key="Order.Id"), None, "lowercase dotted string literal"),
+    (java_attr("item.id()", key="order.token"), None, "'order.token' looks like a secret"),
+    (java_attr("apiToken"), None, "`apiToken` looks like a secret"),
+    (java_attr("new Object()"), None, "`new` is not allowed"),
+    (java_attr("before = 1"), "int before = items.size();", "assignments are not allowed"),
+    (java_attr("_tel$"), None, "the runtime's own names"),
+    (java_attr("items.get(0)"), None, "calls with arguments are not allowed"),
+    (java_attr("note.trim()"), None, "`.trim()` is not allowed on `note` (declared `String`)"),
+    (java_attr("note.length"), None, "`.length` is not allowed on `note`"),
+    (java_attr("all.size()"), None, "`.size()` is not allowed on `all`"),  # java.util.* only: another Collection could win
+    (java_attr("item.toString()"), None, "`toString()` is not a getter"),
+    (java_attr("item.getCode()"), None, "declares no `getCode()` getter"),  # private
+    (java_attr("item.getPrice().x"), None, "is not allowed in an attribute value: it must be"),
+    (java_attr("tags.size()"), None, "`tags` is reassigned in the method"),
+    (java_attr("moved"), "int moved;", "local `moved` is declared without a value"),
+    (java_attr("total"), None, "`total` is not a parameter, or a local declared with a value"),  # declared below
+    (java_attr("customer"), None, "`customer` is not a parameter, a local declared above, or a field"),
+    (java_attr("this.created"), None, "declares no instance field `created`"),  # static
+    (java_attr("item"), "for (Item i : items) {", "top level (here it would be inside a enhanced_for_statement)"),
+    (java_attr("item"), "return total + before;", "may be unreachable"),
+])
+def test_java_enrich_refuses_with_the_reason(line: str, after: str | None, reason: str) -> None:
+    task = enrich_tasks(ORDERS_JAVA, "src/shop/Orders.java")["Orders.place"]
+    verdict = task.verify(with_attributes(task, [line], after))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason
+    assert verdict.reason.startswith("answer line ") and verdict.insertions == ()
+
+
+def test_java_enrich_refuses_fields_in_static_methods_and_constructors() -> None:
+    tasks = enrich_tasks(ORDERS_JAVA, "src/shop/Orders.java")
+    static = tasks["Orders.count"].verify(with_attributes(tasks["Orders.count"], [java_attr("this.status")]))
+    assert not static.accepted and "static method" in static.reason
+    constructor = tasks["Orders.<init>"].verify(with_attributes(tasks["Orders.<init>"], [java_attr("status")]))
+    assert not constructor.accepted and "in a constructor" in constructor.reason
+    assert tasks["Orders.<init>"].verify(with_attributes(tasks["Orders.<init>"], [java_attr("items.size()")])).accepted  # the parameter
+
+
+def test_enrich_keeps_the_fallback_rules_for_everything_but_the_attribute_lines() -> None:
+    task = enrich_tasks(ORDERS_JAVA, "src/shop/Orders.java")["Orders.place"]
+    plain = obedient({"messages": [{"content": task.user}]})
+    assert task.verify(plain).accepted and task.verify(plain).attributes == ()  # none qualifies: the span alone
+    changed = task.verify(with_attributes(task, [java_attr("item")]).replace("int total = 0;", "int total = 1;"))
+    assert not changed.accepted and "was changed or removed" in changed.reason
+    six = task.verify(with_attributes(task, [java_attr("item")] * 6))
+    assert not six.accepted and six.reason == "6 attributes; at most 5"
+    lines = with_attributes(task, [java_attr("item")]).split("\n")
+    outside = "\n".join(lines[:2] + [java_attr("item")] + lines[2:])  # above the opening line
+    verdict = task.verify(outside)
+    assert not verdict.accepted and "between the opening and the closing telemetry line" in verdict.reason
+    fallback = wrap_fallback_task(ORDERS_JAVA, "src/shop/Orders.java", "Orders.place")
+    assert not fallback.verify(with_attributes(task, [java_attr("item")])).accepted  # --llm fallback: still exactly two lines
+
+
+def wrap_fallback_task(source: str, name: str, qualname: str):
+    from telemetry_inject.engine.inject import candidate_units
+    from telemetry_inject.languages import language_for
+    from telemetry_inject.llm.fallback import wrap_task
+
+    language = language_for(Path(name))
+    found, newline, _ = candidate_units(source.encode(), language, None)
+    [(unit, text)] = [(u, t) for _, u, t in found if u.qualname == qualname]
+    return wrap_task(language, unit, text, Path(name), newline)
+
+
+def test_enrich_and_fallback_answers_have_different_cache_keys() -> None:
+    from telemetry_inject.engine.inject import candidate_units
+    from telemetry_inject.languages import language_for
+    from telemetry_inject.llm.fallback import task_key
+
+    language = language_for(Path("Orders.java"))
+    found, newline, _ = candidate_units(ORDERS_JAVA.encode(), language, None)
+    _, unit, text = found[0]
+    keys = {task_key(language, unit, text, Path("Orders.java"), newline, "spans", ("m",), enrich) for enrich in (False, True)}
+    assert len(keys) == 2
+
+
+ACCEPTED_RUBY = [
+    ("order.id", None), ("qty", None), ("rest.size", None), ("note", None), ("opts[:mode]", None), ('opts["mode"]', None),
+    ("@items.size", None), ("@items.empty?", None), ("self.class.name", None), ("order&.id", None), ("blk", None), ("rest[-1]", None),
+    ("count", "count = @items.size"), ("label", "label, kind = order.label"),
+]
+
+
+@pytest.mark.parametrize("value, after", ACCEPTED_RUBY)
+def test_ruby_enrich_accepts_reads(value: str, after: str | None) -> None:
+    task = enrich_tasks(ORDERS_RUBY, "lib/orders.rb")["Orders#place"]
+    verdict = task.verify(with_attributes(task, [ruby_attr(value)], after))
+    assert verdict.accepted, verdict.reason
+    assert verdict.attributes == ("order.value",)
+
+
+@pytest.mark.parametrize("line, after, reason", [
+    ('    TelemetryInject.attr("order.id") { order.id }', None, "not the form"),
+    (ruby_attr("order.id", indent="  "), None, "at the body's indentation"),
+    (ruby_attr("order.id", key="Order id"), None, "lowercase dotted string literal"),
+    (ruby_attr("order.id", key="auth.header"), None, "'auth.header' looks like a secret"),
+    (ruby_attr("order.password"), None, "`password` looks like a secret"),
+    (ruby_attr("exit"), None, "`exit` is not a parameter or a local assigned above: a bare name is a method call"),
+    (ruby_attr("count"), None, "`count` is not a parameter or a local assigned above"),  # assigned below
+    (ruby_attr("@items.pop"), None, "`pop` may have side effects"),
+    (ruby_attr("order.save"), None, "`save` may have side effects"),
+    (ruby_attr("order.send :id"), None, "`send` may have side effects"),
+    (ruby_attr("order.save!"), None, "`!` methods"),
+    (ruby_attr("order.id = 1"), None, "assignments"),
+    (ruby_attr("order.fetch(:id)"), None, "calls with arguments"),
+    (ruby_attr("@items.map { |i| i.id }"), None, "blocks are not allowed"),
+    (ruby_attr("_tel"), None, "the runtime's own names"),
+    (ruby_attr("Time.now"), None, "is not allowed in an attribute value: it must be"),
+    (ruby_attr("$stdout"), None, "is not allowed in an attribute value: it must be"),
+    (ruby_attr("@items.empty?.to_s"), None, "is not allowed in an attribute value: it must be"),  # a `?` name ends the chain
+    (ruby_attr("item.price"), "@items.each do |item|", "top level (here it would be inside a call)"),
+    (ruby_attr("order.id"), "text = <<~TEXT", "top level (here it would be inside a heredoc_body)"),
+    (ruby_attr("order.id"), "count + qty", "must not be the method's last statement"),  # its value would be the method's
+    (ruby_attr("order.id"), "rescue KeyError", "before its rescue clause"),
+])
+def test_ruby_enrich_refuses_with_the_reason(line: str, after: str | None, reason: str) -> None:
+    task = enrich_tasks(ORDERS_RUBY, "lib/orders.rb")["Orders#place"]
+    verdict = task.verify(with_attributes(task, [line], after))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason
+    assert verdict.reason.startswith("answer line ")
+
+
+def test_ruby_enrich_keeps_the_return_value_and_ruby_w_quiet() -> None:
+    tasks = enrich_tasks(ORDERS_RUBY, "lib/orders.rb")
+    last = tasks["Orders#finish"].verify(with_attributes(tasks["Orders#finish"], [ruby_attr("@done")], "    nil"))
+    assert not last.accepted and "must not be the method's last statement" in last.reason
+    unreached = tasks["Orders#stop"].verify(with_attributes(tasks["Orders#stop"], [ruby_attr("@done")], "return @items.size"))
+    assert not unreached.accepted and "never reached" in unreached.reason
+    guarded = tasks["Orders#finish"].verify(with_attributes(tasks["Orders#finish"], [ruby_attr("@done")], "return @items.size if @done"))
+    assert guarded.accepted, guarded.reason  # a modifier `if` returns only sometimes
+
+
+def enriching(attributes: dict[str, list[str]], first_refused: dict[str, str]):
+    """A model that writes the two given lines plus, right after the opening line, the attributes listed for
+    the span whose root the function mentions (``java_attr``/``ruby_attr`` form); for a span in
+    ``first_refused``, a bad one first, until told it was refused."""
+    def answer(body: dict) -> str:
+        content = body["messages"][-1]["content"]
+        match = _ASK.search(content)
+        span = re.search(r'(?:start|span)\("([^"]+)"', match["opening"])[1]
+        indent = match["opening"][: len(match["opening"]) - len(match["opening"].lstrip())]
+        ruby = "TelemetryInject.span(" in match["opening"]
+        roots = (re.match(r"(?:this\.|@)?(\w+)", v)[1] for _, v in attributes.get(span, []))
+        values = [kv for kv, root in zip(attributes.get(span, []), roots) if re.search(rf"\b{root}\b", match["code"])]  # as a model would
+        if span in first_refused and "was refused" not in content:
+            values = [first_refused[span]]
+        lines = [ruby_attr(v, k, indent) if ruby else java_attr(v, k, indent) for k, v in values]
+        code = match["code"].split("\n")[:-1]
+        open_at, close_at = int(match["open"]), int(match["close"]) - 1
+        code = code[:open_at] + [match["opening"], *lines] + code[open_at:close_at] + [match["closing"]] + code[close_at:]
+        return "```\n" + "\n".join(code) + "\n```"
+
+    return answer
+
+
+def enrich(tmp: Path, server: FakeLLM, *paths: str) -> subprocess.CompletedProcess:
+    return fallback(tmp, server, *paths, extra=("--no-parallel",), mode="enrich")
+
+
+JAVA_ATTRIBUTES = {
+    "Cart.<init>": [("cart.first", "first")],  # Cart(int first); Cart() has nothing to record: the two lines alone
+    "Cart.add": [("cart.price", "price")],
+    "Cart.total": [("cart.items", "this.prices.size()")],
+    "Cart.main": [("args.count", "args.length")],
+}
+
+
+def test_java_enrich_compiles_with_werror_runs_records_the_attributes_and_strips_back(java_repo: Path, tmp_path_factory) -> None:
+    javac, java = _tool("javac"), _tool("java")
+    server = FakeLLM([])
+    server.default = enriching(JAVA_ATTRIBUTES, {"Cart.add": ("cart.first", "prices.get(0)")})
+    with server:
+        proc = enrich(java_repo, server, ".")
+        assert proc.returncode == 1, proc.stderr
+        retry = [r["body"]["messages"][-1]["content"] for r in server.requests if "was refused" in r["body"]["messages"][-1]["content"]]
+        assert len(retry) == 1 and "calls with arguments are not allowed in an attribute value" in retry[0]
+        assert "telemetry_inject.Telemetry.attr(" in server.requests[0]["body"]["messages"][0]["content"]  # the enrich rules
+        asked = len(server.requests)
+        again = enrich(java_repo, server, ".")
+        assert again.returncode == 0 and len(server.requests) == asked  # a rerun is a no-op
+    text = (java_repo / "src/shop/Cart.java").read_text()
+    assert "    public int total() {\n        final telemetry_inject.Telemetry.Span _tel$" in text
+    assert '        telemetry_inject.Telemetry.attr("cart.items", () -> this.prices.size());\n        int sum = 0;\n' in text
+    assert text.count("telemetry_inject.Telemetry.attr(") == 4  # both constructors share a name: Cart(int first) got `first`
+    out = tmp_path_factory.mktemp("classes")
+    compiled = subprocess.run([javac, "-Xlint:all", "-Werror", "-d", str(out), "src/shop/Cart.java", "src/telemetry_inject/Telemetry.java"],
+                              cwd=java_repo, capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stderr
+    spans = tmp_path_factory.mktemp("spans") / "java.jsonl"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_INJECT")}, "TELEMETRY_INJECT_OUT": str(spans)}
+    run = subprocess.run([java, "-cp", str(out), "shop.Cart"], capture_output=True, text=True, env=env)
+    assert (run.returncode, run.stdout) == (0, "7\nrefused: negative price -1\n")
+    records = [json.loads(line) for line in spans.read_text().splitlines()]
+    by_name: dict[str, list] = {}
+    for record in records:
+        by_name.setdefault(record["name"], []).append(record)
+    assert [r["attributes"].get("cart.price") for r in by_name["Cart.add"]] == [3, 4, -1]
+    assert by_name["Cart.total"][0]["attributes"]["cart.items"] == 3  # Cart() adds a 0 through this(0)
+    assert by_name["Cart.main"][0]["attributes"]["args.count"] == 0
+    lines = text.splitlines()
+    for name in ("Cart.add", "Cart.total", "Cart.main"):  # each opening line's {LINE}, renumbered past the attributes above
+        assert re.match(rf"    public .*\b{name.split('.')[1]}\(", lines[by_name[name][0]["code.lineno"] - 1]), name
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    status = subprocess.run([*CLI, "status", "--format", "json", "src/shop/Cart.java"], cwd=java_repo, env=env, capture_output=True, text=True)
+    assert json.loads(status.stdout)["total"] == {"instrumented": 5, "missing": 0}
+    subprocess.run([*CLI, "strip", "--remove-runtime", "."], cwd=java_repo, env=env, check=False)
+    assert (java_repo / "src/shop/Cart.java").read_text() == CART_JAVA
+    assert git(java_repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+RUBY_ATTRIBUTES = {
+    "Shop::Cart#add": [("cart.price", "price"), ("cart.size", "@prices.size")],
+    "Shop::Cart#total": [("cart.size", "@prices.size")],
+    "Shop::Cart#each_price": [("cart.first", "@prices[0]")],
+}
+
+
+def test_ruby_enrich_passes_ruby_wc_runs_records_the_attributes_and_strips_back(git_repo: Path, tmp_path_factory) -> None:
+    ruby = _tool("ruby")
+    (git_repo / "lib").mkdir()
+    (git_repo / "lib/cart.rb").write_text(CART_RUBY)
+    server = FakeLLM([])
+    server.default = enriching(RUBY_ATTRIBUTES, {"Shop::Cart#total": ("cart.size", "exit")})
+    with server:
+        proc = enrich(git_repo, server, "lib/cart.rb")
+        assert proc.returncode == 1, proc.stderr
+        retry = [r["body"]["messages"][-1]["content"] for r in server.requests if "was refused" in r["body"]["messages"][-1]["content"]]
+        assert len(retry) == 1 and "`exit` is not a parameter or a local assigned above: a bare name is a method call in Ruby" in retry[0]
+        asked = len(server.requests)
+        again = enrich(git_repo, server, "lib/cart.rb")
+        assert again.returncode == 0 and len(server.requests) == asked
+    text = (git_repo / "lib/cart.rb").read_text()
+    assert ('    def total\n      ::TelemetryInject.span("Shop::Cart#total", "lib/cart.rb", 23) do\n'
+            '      ::TelemetryInject.attr("cart.size") { @prices.size }\n      return 0 if @prices.empty?\n') in text
+    syntax = subprocess.run([ruby, "-wc", "lib/cart.rb"], cwd=git_repo, capture_output=True, text=True)
+    assert syntax.returncode == 0 and "Syntax OK" in syntax.stdout and not syntax.stderr, syntax.stderr
+    spans = tmp_path_factory.mktemp("spans") / "ruby.jsonl"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_INJECT")}, "TELEMETRY_INJECT_OUT": str(spans)}
+    run = subprocess.run([ruby, "-w", "lib/cart.rb"], cwd=git_repo, capture_output=True, text=True, env=env)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "7\n34\nrefused: negative price -1\n", "")
+    records = [json.loads(line) for line in spans.read_text().splitlines()]
+    added = [r["attributes"] for r in records if r["name"] == "Shop::Cart#add"]
+    assert [(a.get("cart.price"), a.get("cart.size")) for a in added] == [(3, 0), (4, 1), (-1, 2)]
+    assert [r["attributes"].get("cart.size") for r in records if r["name"] == "Shop::Cart#total"] == [2]
+    assert [r["attributes"].get("cart.first") for r in records if r["name"] == "Shop::Cart#each_price"] == [3]
+    lines = text.splitlines()
+    assert all(lines[r["code.lineno"] - 1].lstrip().startswith("def ") for r in records)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([*CLI, "strip", "--remove-runtime", "."], cwd=git_repo, env=env, check=False)
+    assert (git_repo / "lib/cart.rb").read_text() == CART_RUBY and not (git_repo / "telemetry_inject.rb").exists()
+
+
+def test_a_moved_enriched_method_gets_its_opening_line_refreshed_and_keeps_its_attributes(java_repo: Path) -> None:
+    server = FakeLLM([])
+    server.default = enriching(JAVA_ATTRIBUTES, {})
+    with server:
+        assert enrich(java_repo, server, ".").returncode == 1
+    cart = java_repo / "src/shop/Cart.java"
+    git(java_repo, "add", "-A")
+    git(java_repo, "commit", "-qm", "instrumented")
+    text = cart.read_text().replace("public class Cart {\n", "public class Cart {\n    // a comment moves every method down\n\n")
+    cart.write_text(text.replace("        int sum = 0;\n", "        int sum = 0; // touched\n"))
+    git(java_repo, "add", "-A")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([*CLI, "run", "--staged", "--format", "json", "."], cwd=java_repo, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    after = cart.read_text().splitlines()
+    [opening] = [i for i, line in enumerate(after) if 'start("Cart.total"' in line]
+    assert after[opening - 1].startswith("    public int total()") and f'"src/shop/Cart.java", {opening}); try {{' in after[opening]
+    assert after[opening + 1] == '        telemetry_inject.Telemetry.attr("cart.items", () -> this.prices.size());'
+    stripped = subprocess.run([*CLI, "strip", "src/shop/Cart.java"], cwd=java_repo, env=env, capture_output=True, text=True)
+    assert stripped.returncode in (0, 1), stripped.stderr
+    assert "telemetry_inject" not in cart.read_text()
+
+
+def test_attribute_lessons_join_the_enrich_prompt_only() -> None:
+    from telemetry_inject.llm.fallback import wrapped_lessons
+
+    for language, title in (("java", "# Java attribute values must compile"), ("ruby", "# Ruby attribute values only read")):
+        assert title in wrapped_lessons(None, language, True)
+        assert title not in wrapped_lessons(None, language, False)  # --llm fallback: exactly two lines, no talk of attributes
+
+
+@pytest.mark.parametrize("line", [
+    "        telemetry_inject.Telemetry.attr(",
+    '        telemetry_inject.Telemetry.attr("order.id", () -> );',
+    '        telemetry_inject.Telemetry.attr("order.id", () -> \\u0022);',
+    '        telemetry_inject.Telemetry.attr("order.id", () -> this.);',
+    '        telemetry_inject.Telemetry.attr("order.id", () -> item..id());',
+    '        telemetry_inject.Telemetry.attr("order.id", () -> this);',
+    '        telemetry_inject.Telemetry.attr("order.id", () -> super.x);',
+    '        telemetry_inject.Telemetry.attr("order.id", () -> item.id()); telemetry_inject.Telemetry.attr("b", () -> x);',
+    '        telemetry_inject.Telemetry.attr("ordér.id", () -> item);',
+    '    ::TelemetryInject.attr("order.id") { order.id }',
+])
+def test_a_malformed_attribute_line_is_refused_never_a_crash(line: str) -> None:
+    task = enrich_tasks(ORDERS_JAVA, "src/shop/Orders.java")["Orders.place"]
+    verdict = task.verify(with_attributes(task, [line]))
+    assert not verdict.accepted and verdict.reason
+
+
+@pytest.mark.parametrize("line", [
+    "    ::TelemetryInject.attr(", '    ::TelemetryInject.attr("order.id") {  }', '    ::TelemetryInject.attr("order.id") { order. }',
+    '    ::TelemetryInject.attr("order.id") { order[] }', '    ::TelemetryInject.attr("order.id") { order["#{x}"] }',
+    '    ::TelemetryInject.attr("order.id") { @ }', '    ::TelemetryInject.attr("order.id") { order.id }; exit',
+    '    ::TelemetryInject.attr("order.id") { order.id } if x', '    ::TelemetryInject.attr("order.id") { order.id } }',
+])
+def test_a_malformed_ruby_attribute_line_is_refused_never_a_crash(line: str) -> None:
+    task = enrich_tasks(ORDERS_RUBY, "lib/orders.rb")["Orders#place"]
+    verdict = task.verify(with_attributes(task, [line]))
+    assert not verdict.accepted and verdict.reason
+
+
+def _with_insertions(source: str, function: bytes, insertions: list[tuple[int, bytes]]) -> str:
+    lines = function.decode().splitlines(keepends=True)
+    ordered = sorted(enumerate(insertions), key=lambda item: (item[1][0], item[0]))
+    out, cursor = [], 0
+    for _, (before, text) in ordered:
+        out += lines[cursor:before] + [text.decode()]
+        cursor = before
+    return source.replace(function.decode(), "".join(out + lines[cursor:]), 1)
+
+
+def test_every_value_the_java_verifier_accepts_compiles_with_werror(tmp_path: Path) -> None:
+    """The accepted table above, all at once in one method, through real javac -Xlint:all -Werror."""
+    javac = _tool("javac")
+    task = enrich_tasks(ORDERS_JAVA, "src/shop/Orders.java")["Orders.place"]
+    insertions: list[tuple[int, bytes]] = []
+    for index, (value, after) in enumerate(ACCEPTED_JAVA):
+        verdict = task.verify(with_attributes(task, [java_attr(value, f"order.v{index}")], after and after.split("\n")[-1].strip()))
+        assert verdict.accepted, verdict.reason
+        insertions += verdict.insertions
+    unique = list(dict.fromkeys(insertions))  # the opening and closing lines once
+    text = ORDERS_JAVA.split("    public int place(", 1)[1]
+    function = ("    public int place(" + text.split("\n    }\n", 1)[0] + "\n    }\n").encode()
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop/Orders.java").write_text(_with_insertions(ORDERS_JAVA, function, unique))
+    runtime = REPO / "telemetry_inject/runtimes/java/telemetry_inject/Telemetry.java"
+    compiled = subprocess.run([javac, "-Xlint:all", "-Werror", "-d", str(tmp_path / "out"), "shop/Orders.java", str(runtime)],
+                              cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert compiled.returncode == 0, compiled.stderr + (tmp_path / "shop/Orders.java").read_text()
+    assert (tmp_path / "shop/Orders.java").read_text().count(".attr(") == len(ACCEPTED_JAVA)
+
+
+def test_every_value_the_ruby_verifier_accepts_passes_ruby_wc(tmp_path: Path) -> None:
+    ruby = _tool("ruby")
+    task = enrich_tasks(ORDERS_RUBY, "lib/orders.rb")["Orders#place"]
+    insertions: list[tuple[int, bytes]] = []
+    for index, (value, after) in enumerate(ACCEPTED_RUBY):
+        verdict = task.verify(with_attributes(task, [ruby_attr(value, f"order.v{index}")], after))
+        assert verdict.accepted, verdict.reason
+        insertions += verdict.insertions
+    function = ORDERS_RUBY[ORDERS_RUBY.index("  def place") : ORDERS_RUBY.index("  end\n") + 6].encode()
+    (tmp_path / "plain.rb").write_text(ORDERS_RUBY)
+    (tmp_path / "orders.rb").write_text(_with_insertions(ORDERS_RUBY, function, list(dict.fromkeys(insertions))))
+    plain = subprocess.run([ruby, "-wc", "plain.rb"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    syntax = subprocess.run([ruby, "-wc", "orders.rb"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    # (an attribute may read a local the method itself leaves unused: one warning fewer)
+    warnings = lambda proc: sorted(re.sub(r"^\S+:\d+: ", "", line) for line in proc.stderr.splitlines())  # noqa: E731
+    assert syntax.returncode == 0 and set(warnings(syntax)) <= set(warnings(plain)), syntax.stderr + (tmp_path / "orders.rb").read_text()
+    assert (tmp_path / "orders.rb").read_text().count(".attr(") == len(ACCEPTED_RUBY)

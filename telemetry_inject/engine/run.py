@@ -117,10 +117,17 @@ def _nothing(unit) -> bool:
 def _enrich(raw: bytes, path: Path, language, selected, settings: Settings, mode: WriteMode, cache: Cache | None) -> dict:
     """Ask the LLM (or the cache) for each function about to be instrumented; only verified answers come back."""
     put = (lambda k, value: cache.put_function(k, value, "llm")) if cache else None
-    return {
+    answers = {
         identity: mode.llm.enrich(text, cache.get_function if cache else None, put, key, task)
         for identity, key, text, task in llm_jobs(raw, path, language, selected, settings, mode)
     }
+    if getattr(language, "template", True) or not answers:
+        return answers
+    from telemetry_inject.llm.fallback import renumbered
+
+    found, newline, needs_import = candidate_units(raw, language, selected, language.runtime(path, settings).import_line)
+    found = [job for job in found if not job[1].instrumented]
+    return renumbered(language, found, needs_import, answers, _relative(path, settings), newline)
 
 
 def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mode: WriteMode) -> list[tuple]:
@@ -141,20 +148,21 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
             if task is not None:
                 jobs.append((identity, enrichment_key(text, language, settings, session), text, task))
         return jobs
-    from telemetry_inject.llm.fallback import task_key, wrap_task
-    from telemetry_inject.llm.lessons import prompt_lessons
+    from telemetry_inject.llm.fallback import task_key, wrap_task, wrapped_lessons
 
     shown_path = _relative(path, settings)
-    lessons = prompt_lessons(session.project_lessons, language.name)
+    enrich = mode.llm_mode == "enrich"  # the same call also asks for attribute lines (llm/wrapped_attrs.py)
+    lessons = wrapped_lessons(session.project_lessons, language.name, enrich)
     # {LINE} is the function's line in the output: the lines this run adds above it, counted as if
-    # every function asked about is answered (a refusal leaves later ones two lines low until touched).
+    # every function asked about gets its two lines (``_enrich`` renumbers once the answers are in).
     import_above = 1 if needs_import else 0
+    found = [job for job in found if not job[1].instrumented]  # a touched one's opening line is refreshed without asking
     jobs = []
     for identity, unit, text in found:
         above = sum(2 for _, other, _ in found if other.end_byte <= unit.start_byte)
         placed = unit._replace(def_line=unit.def_line + above + import_above)
-        jobs.append((identity, task_key(language, placed, text, shown_path, newline, settings.level, session.provider.models), text,
-                     wrap_task(language, placed, text, shown_path, newline, lessons)))
+        jobs.append((identity, task_key(language, placed, text, shown_path, newline, settings.level, session.provider.models, enrich), text,
+                     wrap_task(language, placed, text, shown_path, newline, lessons, enrich, raw)))
     return jobs
 
 

@@ -31,6 +31,7 @@ SHAPE = Shape(
                        + rb", \d+\); try \{[ \t]*\r?\n"),
     close_re=re.compile(rb"[ \t]*\} catch \(Throwable _tel\$e\) \{ _tel\$\.fail\(_tel\$e\); throw _tel\$e; \} finally \{ _tel\$\.end\(\); \}[ \t]*\r?\n"),
     import_re=None,
+    attr_re=re.compile(rb"[ \t]*telemetry_inject\.Telemetry\.attr\(" + _STRING + rb", \(\) -> [^\r\n]*\);[ \t]*\r?\n"),
 )
 RULES = """You add telemetry to one Java method or constructor.
 Return it exactly as given, every line byte for byte, with exactly two lines added:
@@ -106,9 +107,9 @@ class Java(WrappedLanguage):
 _SHADOWING = re.compile(rb"\btelemetry_inject\b(?!\.Telemetry\b)")
 
 
-def _telemetry_lines(source: bytes, body) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def _telemetry_lines(source: bytes, body) -> tuple[tuple[int, int], ...] | None:
     """Our OPEN line and the last CLOSE line after it, anywhere in the body's own lines (an edit may have put
-    a statement above them); None when the body has no OPEN line."""
+    a statement above them), then the attribute lines in our try block; None when the body has no OPEN line."""
     opening = closing = None
     offset = _line_end(source, body.start_byte)
     while offset < body.end_byte:
@@ -119,7 +120,19 @@ def _telemetry_lines(source: bytes, body) -> tuple[tuple[int, int], tuple[int, i
         elif opening is not None and SHAPE.close_re.fullmatch(line):
             closing = (offset, end)
         offset = end
-    return (opening, closing) if opening and closing else None
+    return (opening, closing, *_attribute_lines(source, body, opening)) if opening and closing else None
+
+
+def _attribute_lines(source: bytes, body, opening: tuple[int, int]) -> list[tuple[int, int]]:
+    """Whole lines in the form ``--llm enrich`` writes that are statements of the try block our OPEN line opens."""
+    found = []
+    for child in body.named_children:
+        block = child.child_by_field_name("body") if child.type == "try_statement" and opening[0] <= child.start_byte < opening[1] else None
+        for statement in block.named_children if block is not None else ():
+            start, end = line_start(source, statement.start_byte), _line_end(source, statement.start_byte)
+            if statement.type == "expression_statement" and statement.end_byte <= end and SHAPE.attr_re.fullmatch(source, start, end):
+                found.append((start, end))
+    return found
 
 
 def _skip_reason(source: bytes, body, open_after: int, close_at: int) -> str | None:

@@ -34,6 +34,7 @@ SHAPE = Shape(
     close_re=re.compile(rb"[ \t]*end[ \t]*\r?\n"),
     import_re=re.compile(rb'require_relative "(?:[^"\n#]*/)?telemetry_inject"[ \t]*\r?\n'),
     interpolates=True,
+    attr_re=re.compile(rb"[ \t]*(?:::)?TelemetryInject\.attr\(" + _STRING + rb"\) \{ [^\r\n]* \}[ \t]*\r?\n"),
 )
 RULES = """You add telemetry to one Ruby method.
 Return it exactly as given, every line byte for byte, with exactly two lines added:
@@ -125,9 +126,10 @@ class Ruby(WrappedLanguage):
         return path.name == RUNTIME_FILENAME
 
 
-def _span_block(source: bytes, method) -> tuple[tuple[int, int], tuple[int, int]] | None | bool:
+def _span_block(source: bytes, method) -> tuple[tuple[int, int], ...] | None | bool:
     """Our ``TelemetryInject.span(…) do … end`` among the method's statements, from the tree: its header
-    line and the line of its own ``end`` (a user's ``end`` after it is never taken for ours).
+    line and the line of its own ``end`` (a user's ``end`` after it is never taken for ours), then the
+    ``--llm enrich`` attribute lines among the block's own statements.
     None: no telemetry; False: our header is there, but not as a whole-line block (left alone)."""
     body = method.child_by_field_name("body")
     if body is None:
@@ -143,8 +145,19 @@ def _span_block(source: bytes, method) -> tuple[tuple[int, int], tuple[int, int]
             end_line = (end_start, _line_end(source, block.end_byte - 1))
             if not SHAPE.close_re.fullmatch(source[end_line[0] : end_line[1]]):
                 return False
-            return (start, start + len(header)), end_line
+            return (start, start + len(header)), end_line, *_attribute_lines(source, block)
     return None
+
+
+def _attribute_lines(source: bytes, block) -> list[tuple[int, int]]:
+    """Whole lines in the form ``--llm enrich`` writes that are statements of our block's own body."""
+    body = next((c for c in block.named_children if c.type == "body_statement"), None)
+    found = []
+    for statement in body.named_children if body is not None else ():
+        start, end = line_start(source, statement.start_byte), _line_end(source, statement.start_byte)
+        if statement.type == "call" and statement.end_byte <= end and SHAPE.attr_re.fullmatch(source, start, end):
+            found.append((start, end))
+    return found
 
 
 def _skip_reason(source: bytes, node, header_end: int, open_after: int, close_at: int) -> str | None:

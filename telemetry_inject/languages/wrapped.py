@@ -5,7 +5,9 @@ the body and CLOSE before the line that closes it, each matching the language's
 pattern with this very function's name, file and line in it. So the verifier
 knows the only acceptable answer exactly (``expected_lines``), strip removes the
 lines by their pattern, and a function is instrumented when both lines are in
-place. The shapes are documented in each runtime's header.
+place. Under ``--llm enrich`` the same answer also puts span attribute lines
+between the two (statements of the body's top level, ``llm/wrapped_attrs.py``);
+strip removes those with the two. The shapes are documented in each runtime's header.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class Shape(NamedTuple):
     close_re: re.Pattern[bytes]
     import_re: re.Pattern[bytes] | None  # the per-file runtime import line, if the language has one
     interpolates: bool = False  # Ruby: `#{`, `#@`, `#$` in a double-quoted string would run code
+    attr_re: re.Pattern[bytes] | None = None  # an attribute line (`--llm enrich`), removed by strip with the two lines
 
 
 def string_literal(text: str, interpolates: bool = False) -> str:
@@ -55,11 +58,11 @@ def wrapped_unit(
     close_at: int,
     shape: Shape,
     skip_reason: str | None,
-    found: tuple[tuple[int, int], tuple[int, int]] | None = None,
+    found: tuple[tuple[int, int], ...] | None = None,
 ) -> FunctionUnit:
     """A unit whose telemetry goes after byte ``open_after`` (a line end) and before ``close_at`` (a line start).
 
-    ``found``: the (OPEN, CLOSE) line ranges the language located itself (from the tree, wherever an
+    ``found``: the (OPEN, CLOSE, ATTR…) line ranges the language located itself (from the tree, wherever an
     edit moved them); without it, a body's first and last lines are checked."""
     def_line_start = line_start(source, node.start_byte)
     outer = source[def_line_start : node.start_byte]
@@ -127,7 +130,7 @@ def refresh_opening(shape: Shape, unit: FunctionUnit, source: bytes, newline: by
 
 
 def strip_lines(source: bytes, units: list[FunctionUnit], shape: Shape) -> list[Edit]:
-    """Whole-line deletions of every unit's OPEN/CLOSE lines and of the runtime import."""
+    """Whole-line deletions of every unit's OPEN/CLOSE (and attribute) lines and of the runtime import."""
     ranges = [m for u in units for m in u.markers]
     if shape.import_re is not None:
         offset = 0
