@@ -23,6 +23,8 @@ from telemetry_inject.engine.units import line_end as _line_end
 ALIAS = b"_tel"
 RUNTIME_FILENAME = "telemetry.go"
 _DEFER = re.compile(rb'[ \t]*defer _tel\.Start\("(?:[^"\\\n]|\\.)*"\)\.End\(\)[ \t]*\r?\n')
+# What `--llm enrich` writes (llm/golang.py), in gofmt's form, as a top-level statement of the body.
+_ATTR = re.compile(rb'[ \t]*_tel\.Attr\("[a-z0-9_.]+", func\(\) interface\{\} \{ return [^\n]* \}\)[ \t]*\r?\n')
 _IMPORT = re.compile(rb'[ \t]*import _tel "[^"\n]+"[ \t]*\r?\n')
 _BLOCK_SPEC = re.compile(rb'[ \t]*_tel "[^"\n]+"[ \t]*\r?\n')
 _GENERATED = re.compile(rb"^// Code generated .* DO NOT EDIT\.$", re.MULTILINE)
@@ -83,7 +85,7 @@ class Go:
             decorators=(f"{package}.{qualname}",),  # the span name the defer line carries
             anchors=(after_brace,),
             instrumented=marker is not None,
-            markers=(marker,) if marker else (),
+            markers=((marker,) if marker else ()) + _attribute_lines(source, body),
             skip_reason=_skip_reason(source, node, body, generated),
         )
 
@@ -150,15 +152,31 @@ class Go:
 
 def _defer_line(source: bytes, body) -> tuple[int, int] | None:
     """Our defer line among the body's own statements, wherever a later edit moved it (the first line, usually)."""
-    # The block holds a statement_list (tree-sitter-go 0.25), beside comments (`{ // why`) that come before it.
-    statements = [s for child in body.named_children for s in (child.named_children if child.type == "statement_list" else [child])]
-    for statement in statements:
+    for statement in _statements(body):
         if statement.type == "defer_statement":
             start = line_start(source, statement.start_byte)
             end = _line_end(source, statement.end_byte)
             if _DEFER.fullmatch(source[start:end]):
                 return start, end
     return None
+
+
+def _attribute_lines(source: bytes, body) -> tuple[tuple[int, int], ...]:
+    """Whole lines of ``_tel.Attr(…)`` statements of the body's own (after the defer line, which stays first in markers)."""
+    if b"_tel.Attr(" not in source[body.start_byte : body.end_byte]:
+        return ()
+    found = []
+    for statement in _statements(body):
+        if statement.type == "expression_statement":
+            start, end = line_start(source, statement.start_byte), _line_end(source, statement.end_byte)
+            if _ATTR.fullmatch(source[start:end]):
+                found.append((start, end))
+    return tuple(found)
+
+
+def _statements(body) -> list:
+    # The block holds a statement_list (tree-sitter-go 0.25), beside comments (`{ // why`) that come before it.
+    return [s for child in body.named_children for s in (child.named_children if child.type == "statement_list" else [child])]
 
 
 def _text(source: bytes, node) -> str:
