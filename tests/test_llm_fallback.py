@@ -810,3 +810,68 @@ def test_every_value_the_ruby_verifier_accepts_passes_ruby_wc(tmp_path: Path) ->
     warnings = lambda proc: sorted(re.sub(r"^\S+:\d+: ", "", line) for line in proc.stderr.splitlines())  # noqa: E731
     assert syntax.returncode == 0 and set(warnings(syntax)) <= set(warnings(plain)), syntax.stderr + (tmp_path / "orders.rb").read_text()
     assert (tmp_path / "orders.rb").read_text().count(".attr(") == len(ACCEPTED_RUBY)
+
+
+def test_ruby_methods_defined_in_blocks_are_units_and_stay_valid_ruby(git_repo: Path) -> None:
+    """`Struct.new do`, a concern's `included do` and `class_methods do` define methods too."""
+    ruby = _tool("ruby")
+    source = (
+        "Point = Struct.new(:x, :y) do\n  def sum\n    x + y\n  end\nend\n\n"
+        "module Named\n  def self.included(base)\n    base.extend(ClassMethods)\n  end\n\n"
+        "  module ClassMethods\n    def label\n      name.downcase\n    end\n  end\nend\n\n"
+        "class Box\n  include Named\n  [1].each do\n    def twice\n      2\n    end\n  end\nend\n\n"
+        "puts Point.new(40, 2).sum\nputs Box.label\nputs Box.new.twice\n"
+    )
+    (git_repo / "point.rb").write_text(source)
+    server = FakeLLM([])
+    server.default = obedient
+    with server:
+        proc = fallback(git_repo, server, "point.rb")
+    assert proc.returncode == 1, proc.stderr
+    names = [f["function"] for f in json.loads(proc.stdout)["files"][0]["functions"]]
+    assert names == ["Point#sum", "Named.included", "Named::ClassMethods#label", "Box#twice"]
+    spans = git_repo / "spans.jsonl"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_INJECT")}, "TELEMETRY_INJECT_OUT": str(spans)}
+    run = subprocess.run([ruby, "-w", "point.rb"], cwd=git_repo, capture_output=True, text=True, env=env)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "42\nbox\n2\n", "")
+    assert {json.loads(line)["name"] for line in spans.read_text().splitlines()} == {"Point#sum", "Named.included", "Named::ClassMethods#label", "Box#twice"}
+    assert subprocess.run(CLI + ["strip", "point.rb"], cwd=git_repo, capture_output=True).returncode == 1
+    assert (git_repo / "point.rb").read_text() == source
+
+
+def test_ruby_class_methods_block_names_class_methods(git_repo: Path) -> None:
+    from telemetry_inject.languages import LANGUAGES
+
+    ruby = LANGUAGES["ruby"]
+    source = b"module Sortable\n  class_methods do\n    def by_name\n      1\n    end\n  end\nend\n"
+    units = ruby.function_units(ruby.parser().parse(source), source)
+    assert [u.qualname for u in units] == ["Sortable.by_name"]
+
+
+def test_java_enum_constant_bodies_are_units_that_compile_and_run(java_repo: Path, tmp_path_factory) -> None:
+    javac, java = _tool("javac"), _tool("java")
+    source = (
+        "package shop;\n\npublic enum Op {\n    PLUS {\n        @Override\n        int apply(int a, int b) {\n            return a + b;\n        }\n    },\n"
+        "    TIMES {\n        @Override\n        int apply(int a, int b) {\n            return a * b;\n        }\n    };\n\n"
+        "    abstract int apply(int a, int b);\n\n    public static void main(String[] args) {\n"
+        "        System.out.println(PLUS.apply(40, 2) + \" \" + TIMES.apply(6, 7));\n    }\n}\n"
+    )
+    (java_repo / "src/shop/Op.java").write_text(source)
+    server = FakeLLM([])
+    server.default = obedient
+    with server:
+        proc = fallback(java_repo, server, "src/shop/Op.java")
+    assert proc.returncode == 1, proc.stderr
+    names = [f["function"] for f in json.loads(proc.stdout)["files"][0]["functions"] if f["status"] == "instrumented"]
+    assert names == ["Op.PLUS.apply", "Op.TIMES.apply", "Op.main"]
+    out = tmp_path_factory.mktemp("classes")
+    compiled = subprocess.run([javac, "-Xlint:all", "-Werror", "-d", str(out), "src/shop/Op.java", "src/telemetry_inject/Telemetry.java"],
+                              cwd=java_repo, capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stderr
+    spans = tmp_path_factory.mktemp("spans") / "op.jsonl"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_INJECT")}, "TELEMETRY_INJECT_OUT": str(spans)}
+    run = subprocess.run([java, "-cp", str(out), "shop.Op"], capture_output=True, text=True, env=env)
+    assert (run.returncode, run.stdout) == (0, "42 42\n")
+    assert sorted(json.loads(line)["name"] for line in spans.read_text().splitlines()) == ["Op.PLUS.apply", "Op.TIMES.apply", "Op.main"]
+    assert subprocess.run(CLI + ["strip", "src/shop/Op.java"], cwd=java_repo, capture_output=True).returncode == 1
+    assert (java_repo / "src/shop/Op.java").read_text() == source

@@ -65,6 +65,11 @@ class Java(WrappedLanguage):
                         stack.append((body, f"{prefix}{_text(source, name)}."))
                 elif kind in ("class_body", "enum_body", "enum_body_declarations", "interface_body", "program"):
                     stack.append((child, prefix))
+                elif kind == "enum_constant":  # `PLUS { int apply(…) {…} }`: the constant's own methods
+                    name = child.child_by_field_name("name")
+                    body = child.child_by_field_name("body")
+                    if name is not None and body is not None:
+                        stack.append((body, f"{prefix}{_text(source, name)}."))
                 elif kind in ("method_declaration", "constructor_declaration", "compact_constructor_declaration"):
                     unit = self._unit(source, child, prefix)
                     if unit is not None:

@@ -46,6 +46,12 @@ Use the span name, file and line given. Add nothing else. Answer with the method
 _CONTAINERS = ("module", "class", "singleton_class")
 
 
+def _block_body(call):
+    """The body of the block a call is given (`do … end` or `{ … }`), if any."""
+    block = call.child_by_field_name("block")
+    return block.child_by_field_name("body") if block is not None else None
+
+
 class Ruby(WrappedLanguage):
     name = "ruby"
     extensions = (".rb",)
@@ -74,11 +80,20 @@ class Ruby(WrappedLanguage):
                     units.append(self._unit(source, child, prefix, singleton))
                 elif child.type in ("body_statement", "begin"):
                     stack.append((child, prefix, singleton))
-                elif child.type == "call" and child.child_by_field_name("receiver") is None:
-                    # `private def x`, `protected def x`, `module_function def x`: the def is the call's argument
-                    arguments = child.child_by_field_name("arguments")
-                    if arguments is not None and any(a.type in ("method", "singleton_method") for a in arguments.named_children):
-                        stack.append((arguments, prefix, singleton))
+                elif child.type == "call":
+                    block = _block_body(child)
+                    if block is not None:  # `Struct.new(:x) do … end`, `included do`, `class_methods do`: defs in a block
+                        stack.append((block, prefix, _text(source, child.child_by_field_name("method")) == "class_methods"))
+                    elif child.child_by_field_name("receiver") is None:
+                        # `private def x`, `protected def x`, `module_function def x`: the def is the call's argument
+                        arguments = child.child_by_field_name("arguments")
+                        if arguments is not None and any(a.type in ("method", "singleton_method") for a in arguments.named_children):
+                            stack.append((arguments, prefix, singleton))
+                elif child.type == "assignment":  # `Point = Struct.new(:x, :y) do … end`: its defs are Point's
+                    left, right = child.child_by_field_name("left"), child.child_by_field_name("right")
+                    block = _block_body(right) if right is not None and right.type == "call" else None
+                    if block is not None and left is not None and left.type == "constant":
+                        stack.append((block, f"{prefix}{_text(source, left)}::", False))
         return sorted(units, key=lambda u: u.start_byte)
 
     def _unit(self, source: bytes, node, prefix: str, singleton: bool) -> FunctionUnit:

@@ -311,8 +311,8 @@ def _file_types(root) -> tuple[dict[str, list], dict[str, str], set[str]]:
 def _enclosing_type(node):
     parent = node.parent
     while parent is not None and parent.type not in _TYPE_DECLARATIONS:
-        if parent.type in ("object_creation_expression", "block", "constructor_body"):
-            return None  # an anonymous or local class: not a unit's enclosing class
+        if parent.type in ("object_creation_expression", "block", "constructor_body", "enum_constant"):
+            return None  # an anonymous or local class, or an enum constant's body: no fields known to be readable
         parent = parent.parent
     return parent
 
