@@ -16,6 +16,7 @@ import pytest
 
 from conftest import REPO, git
 from fake_llm import FakeLLM
+from telemetry_inject.llm.lessons import failure_class
 
 CLI = [sys.executable, "-m", "telemetry_inject"]
 CART_JAVA = """package shop;
@@ -475,6 +476,7 @@ def test_java_enrich_refuses_with_the_reason(line: str, after: str | None, reaso
     verdict = task.verify(with_attributes(task, [line], after))
     assert not verdict.accepted and reason in verdict.reason, verdict.reason
     assert verdict.reason.startswith("answer line ") and verdict.insertions == ()
+    assert failure_class(verdict.reason) is not None, "--learn can name the lesson for this refusal"
 
 
 def test_java_enrich_refuses_fields_in_static_methods_and_constructors() -> None:
@@ -569,6 +571,7 @@ def test_ruby_enrich_refuses_with_the_reason(line: str, after: str | None, reaso
     verdict = task.verify(with_attributes(task, [line], after))
     assert not verdict.accepted and reason in verdict.reason, verdict.reason
     assert verdict.reason.startswith("answer line ")
+    assert failure_class(verdict.reason) is not None, "--learn can name the lesson for this refusal"
 
 
 def test_ruby_enrich_keeps_the_return_value_and_ruby_w_quiet() -> None:

@@ -18,10 +18,18 @@ _CLASSES = (
     (re.compile(r"attributes; at most"), "at-most-five-attributes"),
     (re.compile(r"looks like a secret"), "no-secrets"),
     (re.compile(r"lowercase dotted string literal"), "attribute-names"),
-    (re.compile(r"not a single `_tel\.attr|not a statement|takes exactly a name and a lambda"), "only-attr-statements"),
-    (re.compile(r"lambda without parameters|not allowed in an attribute value|private attribute|dunder name|constant subscripts|only call allowed"),
+    (re.compile(r"not a single `_tel\.(attr|Attr)|not a statement|takes exactly a name and a lambda|not the form"), "only-attr-statements"),
+    # Go, Java, TypeScript: a value the compiler would reject (checked without one); Ruby: a bare name is a call.
+    (re.compile(r"is not a parameter|not declared yet|declared without a value|is reassigned in the method|declares no |is not a getter"
+                r"|is not a struct declared|cannot be checked|is not known to be|is redeclared|not attribute values in a|bare name is a method call"
+                r"|is not allowed on|has no property|is optional|not typed|no `this`"),
+     "values-that-compile"),
+    (re.compile(r"never reached|may be unreachable|last statement|before its \w+ clause"), "attributes-where-they-run"),
+    (re.compile(r"lambda without parameters|not allowed in an attribute value|private attribute|dunder name|constant subscripts|only call allowed"
+                r"|may have side effects|must be a func literal|runtime's own names"),
      "side-effect-free-values"),
-    (re.compile(r"statement of the function's own body"), "own-body-only"),
+    (re.compile(r"statement of the function's own body|go between the opening and the closing|attributes go (in|before)|body's indentation"),
+     "own-body-only"),
     (re.compile(r"does not parse"), "answer-must-parse"),
     (re.compile(r"opening line|closing line|opening telemetry line|telemetry lines must go|exactly once each|only the two telemetry lines"),
      "exact-telemetry-lines"),
