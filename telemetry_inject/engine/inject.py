@@ -176,10 +176,11 @@ def _plan(
     # Shapes that carry line numbers count the import line above each unit; the others look for it only when needed.
     import_edit = language.import_edit(tree, src.parse_bytes, import_line, src.newline) if carries_lines else None
     refresh = getattr(language, "refresh_edits", None)  # telemetry lines that carry a name a rename made stale
+    enriched: list[Edit] = []  # the attribute lines (``provided``) of the units so far, for the line numbers below them
     for index, (identity, unit) in enumerate(identified(units)):
         fresh = []
         if unit.instrumented and refresh and (selected is None or selected(unit)):
-            shift = _lines_above(unit, edits, import_edit, src) if carries_lines else None
+            shift = _lines_above(unit, edits + enriched, import_edit, src) if carries_lines else None
             fresh = refresh(unit, src.parse_bytes, src.newline, path, shift)
         if fresh:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", "telemetry line refreshed", source="template"))
@@ -193,9 +194,11 @@ def _plan(
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "not-selected"))
         elif template:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="template"))
-            unit_edits = language.span_edits(unit, src.newline, path, _lines_above(unit, edits, import_edit, src) if carries_lines else None)
+            unit_edits = language.span_edits(unit, src.newline, path, _lines_above(unit, edits + enriched, import_edit, src) if carries_lines else None)
             texts[index] = b"\0".join(e.text for e in unit_edits)
             edits += unit_edits
+            if carries_lines and provided and identity in provided:  # its attribute lines move the functions below it too
+                enriched += _unit_enrichment(src.parse_bytes, unit, provided[identity])
         elif provided and identity in provided:
             outcomes.append(FunctionOutcome(unit.qualname, unit.def_line, "instrumented", source="llm"))
         else:
@@ -245,12 +248,17 @@ def _enrichment_edits(
         insertions = enrichments.get(identity)
         if outcome.status != "instrumented" or not insertions:
             continue
-        lines = source[unit.def_line_start : _line_end(source, unit.end_byte)].splitlines(keepends=True)
-        starts = [unit.def_line_start]
-        for line in lines:
-            starts.append(starts[-1] + len(line))
-        edits += [Edit(starts[before], starts[before], text) for before, text in insertions]
+        edits += _unit_enrichment(source, unit, insertions)
     return edits
+
+
+def _unit_enrichment(source: bytes, unit: FunctionUnit, insertions: Insertions) -> list[Edit]:
+    """One function's verified insertions, each (lines of the function before it, text), as edits."""
+    lines = source[unit.def_line_start : _line_end(source, unit.end_byte)].splitlines(keepends=True)
+    starts = [unit.def_line_start]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    return [Edit(starts[before], starts[before], text) for before, text in insertions]
 
 
 def identified(items: Sequence[T]) -> list[tuple[Identity, T]]:

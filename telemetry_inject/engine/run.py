@@ -171,6 +171,7 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
 ENRICHERS = {
     "python": "telemetry_inject.llm.enrich",
     "javascript": "telemetry_inject.llm.javascript",
+    "typescript": "telemetry_inject.llm.typescript",
     "go": "telemetry_inject.llm.golang",
 }
 

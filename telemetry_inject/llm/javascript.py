@@ -3,14 +3,16 @@
 The runtime evaluates the arrow lazily and swallows its exceptions, so a value
 that names something undefined costs nothing; the verifier still allows only
 reads (names, properties, constant indexes, literals) and only statements of
-the function's own body, before its last line. TypeScript is not enriched:
-a property the type lacks would break the type check.
+the function's own body, inside its span (after the opening line the template
+writes, before the closing one). ``verify_attributes`` is the part TypeScript
+shares (llm/typescript.py adds its static type check on top).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
+from telemetry_inject.languages.javascript import _ATTR as STRIPPED_FORM  # the exact line `strip` removes
 from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
 
 RULES = """You add span attributes to one JavaScript function for telemetry.
@@ -23,16 +25,27 @@ Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
 Answer with the function only."""
 _ATTR_LINE = re.compile(r"^[ \t]*_tel\.attr\(.*\);?[ \t]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
-_SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie", "session", "credential", "private")
+SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie", "session", "credential", "private")
 _READS = frozenset({"identifier", "member_expression", "subscript_expression", "property_identifier", "number", "string",
                     "string_fragment", "true", "false", "null", "undefined", "this", "parenthesized_expression", '"', "'", ".", "[", "]", "(", ")"})
+_FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
+# How a function's text alone parses: as it is, as a method (in a class), as an object literal's method.
+_WRAPPERS = ((b"", b""), (b"class _T {\n", b"\n}"), (b"({\n", b"\n})"))
 
 
 def enrich_task(session, text: bytes, unit, raw: bytes):
     """Span attributes for a JavaScript function with a block body, not a generator (``engine.run.ENRICHERS``)."""
     if unit.decorators[1] not in ("sync", "async"):
         return None
-    return session.task("javascript", RULES, text, lambda answer: verify_js_enrichment(text, answer))
+    span = span_lines(unit, text)
+    return session.task("javascript", RULES, text, lambda answer: verify_js_enrichment(text, answer, span))
+
+
+def span_lines(unit, text: bytes) -> tuple[int, int]:
+    """(lines of ``text`` before the span's opening line, lines before its closing line): the
+    template's anchors, so an attribute never lands before a directive or a derived `super(...)`."""
+    first, second = unit.anchors
+    return text[: first - unit.def_line_start].count(b"\n"), text[: second - unit.def_line_start].count(b"\n")
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +56,15 @@ def _parser():
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
 
 
-def verify_js_enrichment(original: bytes, answer: str) -> Verdict:
+def verify_js_enrichment(original: bytes, answer: str, span: tuple[int, int] | None = None) -> Verdict:
     """Accept ``answer`` for ``original`` (one function's source) only under I9."""
+    return verify_attributes(original, answer, _parser(), _READS, span)
+
+
+def verify_attributes(original: bytes, answer: str, parser, reads: frozenset[str], span: tuple[int, int] | None = None) -> Verdict:
+    """``original`` plus one to five ``_tel.attr`` lines in the form strip removes, each a statement of the
+    function's own body inside ``span`` (see ``span_lines``; None: before the closing line) whose value
+    is built from ``reads`` (node types of ``parser``'s grammar) only."""
     lines = answer_lines(original, answer)
     if isinstance(lines, Verdict):
         return lines
@@ -59,27 +79,33 @@ def verify_js_enrichment(original: bytes, answer: str) -> Verdict:
         return Verdict(False, f"{len(added)} attributes; at most {MAX_ATTRIBUTES}", original)
     names = []
     for number, line in added:
-        problem, name = _check_statement(line.strip())
+        problem, name = check_statement(parser, line.strip(), reads)
+        if not problem and not STRIPPED_FORM.fullmatch(line.encode() + b"\n"):  # else strip could not take it out again (I2)
+            problem = 'not the form strip removes: write it exactly as `_tel.attr("name", () => value);` on a line of its own'
         if problem:
             return Verdict(False, f"answer line {number}: {problem}", original)
         names.append(name)
     enriched = newline.join(got) + (newline if trailing else "")
-    problem = _placement_problem(enriched.encode(), {n for n, _ in added})
+    problem = placement_problem(parser, enriched.encode(), {n for n, _ in added})
     if problem:
         return Verdict(False, problem, original)
+    opening, closing = span if span is not None else (0, len(want) - 1)
     insertions, kept_before = [], 0
     for line in got:
         if _ATTR_LINE.match(line):
-            if kept_before >= len(want) - 1:  # after the last line of the body: the span would already have ended
+            if kept_before >= closing:  # after the last line of the body: the span would already have ended
                 return Verdict(False, "attributes go before the function's closing line", original)
+            if kept_before < opening:  # before the template's opening line: outside the span (or before super())
+                return Verdict(False, f"attributes go in the span: after line {opening} of the function, where it starts", original)
             insertions.append((kept_before, (line + newline).encode()))
         else:
             kept_before += 1
     return Verdict(True, "", enriched.encode(), tuple(names), tuple(insertions))
 
 
-def _check_statement(text: str) -> tuple[str, str]:
-    tree = _parser().parse(text.encode())
+def check_statement(parser, text: str, reads: frozenset[str]) -> tuple[str, str]:
+    """(what is wrong with one ``_tel.attr(...)`` line, "" if nothing; its attribute name)."""
+    tree = parser.parse(text.encode())
     root = tree.root_node
     if root.has_error or len(root.named_children) != 1 or root.named_children[0].type != "expression_statement":
         return "not a single `_tel.attr(...)` statement", ""
@@ -89,11 +115,11 @@ def _check_statement(text: str) -> tuple[str, str]:
         return "not a single `_tel.attr(...)` call", ""
     args = arguments.named_children
     if len(args) != 2 or args[0].type != "string":
-        return "`_tel.attr` takes exactly a name string and an arrow function", ""
+        return "not a single `_tel.attr(name, () => value)` call: it takes exactly a name string and an arrow function", ""
     name = args[0].text.decode()[1:-1]
     if not _NAME.match(name):
         return "the attribute name must be a lowercase dotted string literal", ""
-    if any(word in name for word in _SENSITIVE):
+    if any(word in name for word in SENSITIVE):
         return f"attribute {name!r} looks like a secret", ""
     arrow = args[1]
     params = arrow.child_by_field_name("parameters")
@@ -103,7 +129,7 @@ def _check_statement(text: str) -> tuple[str, str]:
     stack = [body]
     while stack:
         node = stack.pop()
-        if node.type not in _READS:
+        if node.type not in reads:
             return f"{node.type} is not allowed in an attribute value (only reads)", ""
         if node.type == "identifier" and node.text.startswith(b"_tel"):
             return "the runtime's own names are not attribute values", ""
@@ -115,16 +141,22 @@ def _check_statement(text: str) -> tuple[str, str]:
     return "", name
 
 
-def _placement_problem(enriched: bytes, added_lines: set[int]) -> str | None:
-    """Each attribute a statement of the outermost function's own body."""
-    for prefix, suffix in ((b"", b""), (b"class _T {\n", b"\n}"), (b"({\n", b"\n})")):
-        tree = _parser().parse(prefix + enriched + suffix)
+def own_body(parser, enriched: bytes):
+    """(the outermost function of ``enriched``, parsed as it is, as a method or as an object's method;
+    the lines a wrapper added above it), or None when it parses in none of these."""
+    for prefix, suffix in _WRAPPERS:
+        tree = parser.parse(prefix + enriched + suffix)
         if not tree.root_node.has_error:
-            break
-    else:
+            return _outermost_function(tree.root_node), prefix.count(b"\n")
+    return None
+
+
+def placement_problem(parser, enriched: bytes, added_lines: set[int]) -> str | None:
+    """Each attribute a statement of the outermost function's own body."""
+    parsed = own_body(parser, enriched)
+    if parsed is None:
         return "the enriched function does not parse"
-    shift = prefix.count(b"\n")
-    function = _outermost_function(tree.root_node)
+    function, shift = parsed
     body = function.child_by_field_name("body") if function is not None else None
     if body is None or body.type != "statement_block":
         return "the function has no block body to hold attributes"
@@ -136,11 +168,10 @@ def _placement_problem(enriched: bytes, added_lines: set[int]) -> str | None:
 
 
 def _outermost_function(root):
-    kinds = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
     stack = [root]
     while stack:
         node = stack.pop(0)
-        if node.type in kinds:
+        if node.type in _FUNCTIONS:
             return node
         stack.extend(node.children)
     return None
