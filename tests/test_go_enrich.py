@@ -18,6 +18,7 @@ from telemetry_inject.engine.inject import candidate_units, inject, strip
 from telemetry_inject.languages import LANGUAGES
 from telemetry_inject.llm.go_types import function_facts
 from telemetry_inject.llm.golang import RULES, enrich_task, verify_go_enrichment
+from telemetry_inject.llm.lessons import failure_class, shipped
 
 GO = LANGUAGES["go"]
 IMPORT = b'import _tel "example.com/shop/internal/telemetry"'
@@ -147,10 +148,10 @@ def test_accepted_lines_are_written_in_gofmt_form_after_the_defer_line_and_strip
         (TOTAL, attr("_tel.Start"), 2, "the runtime's own names"),
         # unknown names, fields and types
         (TOTAL, attr("order"), 2, "`order` is not a parameter, the receiver, a named result or a local"),
-        (TOTAL, attr("o.Number"), 2, "`o.Number`: Order has no field `Number`"),
+        (TOTAL, attr("o.Number"), 2, "`o.Number`: Order declares no field `Number`"),
         (TOTAL, attr("o.Remote.ID"), 2, "the type of `o.Remote` (Customer) is not a struct declared in this file"),
         (TOTAL, attr("o.Base.Created.Year"), 2, "the type of `o.Base.Created` (time.Time) is not a struct declared in this file"),
-        (TOTAL, attr("o.Created"), 2, "Order has no field `Created`"),  # promoted fields are not followed
+        (TOTAL, attr("o.Created"), 2, "Order declares no field `Created`"),  # promoted fields are not followed
         (TOTAL, attr("len(o.Remote)"), 2, "is not known to be a slice, array, map, string or channel"),
         (TOTAL, attr("len(discount)"), 2, "the type of `discount` (int) is not known to be a slice"),
         (UNBOX, attr("b.V"), 1, "the type of `b` (Box[T]) is not a struct declared in this file"),
@@ -187,12 +188,19 @@ def test_a_refused_answer_says_why(function: str, line: str | None, at: int, rea
     verdict = verify(function, text)
     assert not verdict.accepted and reason in verdict.reason, verdict.reason
     assert verdict.function == function.encode() and verdict.insertions == ()
+    assert failure_class(verdict.reason) is not None  # --learn can name the lesson
 
 
 def test_a_crlf_function_gets_crlf_attribute_lines() -> None:
     crlf = TOTAL.replace("\n", "\r\n")
     verdict = verify_go_enrichment(crlf.encode(), answer(TOTAL, attr("o.ID")), function_facts(crlf.encode(), ORDER.encode()))
     assert verdict.accepted and verdict.insertions == ((2, (attr("o.ID") + "\r\n").encode()),), verdict.reason
+
+
+def test_the_shipped_go_lessons_are_named_after_the_refusals_they_prevent() -> None:
+    assert {slug for slug, _ in shipped("go")} == {"values-that-compile", "attributes-where-they-run"}  # --learn adds no copy
+    assert failure_class(verify(TOTAL, answer(TOTAL, attr("o.Number"))).reason) == "values-that-compile"
+    assert failure_class(verify(TOTAL, answer(TOTAL, attr("o.ID"), at=10)).reason) == "attributes-where-they-run"
 
 
 def test_an_answer_without_attributes_or_with_too_many_is_refused() -> None:
@@ -325,7 +333,7 @@ def test_enrich_through_the_cli_retries_a_refused_answer_and_the_attribute_reach
     assert len(server.requests) == 2  # main reads nothing: it is not asked about
     assert "```go\nfunc Total(o *Order, discount int) int {\n" in server.requests[0]["body"]["messages"][-1]["content"]
     assert "# Values the compiler surely accepts" in server.requests[0]["body"]["messages"][0]["content"]  # lessons/go
-    assert "`o.Number`: Order has no field `Number`" in server.requests[1]["body"]["messages"][-1]["content"]
+    assert "`o.Number`: Order declares no field `Number`" in server.requests[1]["body"]["messages"][-1]["content"]
     text = (module / "shop" / "order.go").read_text()
     assert ('func Total(o *Order, discount int) int {\n\tdefer _tel.Start("shop.Total").End()\n'
             '\t_tel.Attr("order.id", func() interface{} { return o.ID })\n'

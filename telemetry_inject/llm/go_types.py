@@ -304,7 +304,7 @@ def check_value(facts: FunctionFacts, line: int, node, sensitive: tuple[str, ...
         if function is None or function.type != "identifier" or function.text != b"len" or arguments is None:
             return "", "a call is not allowed in an attribute value, except len(x)"
         if len(arguments.named_children) != 1 or any(c.type == "..." for c in arguments.children):
-            return "", "len takes one argument"
+            return "", "a call is not allowed in an attribute value, except len(x) of one value"
         if facts.file.len_declared or "len" in facts.bindings:
             return "", "`len` is redeclared in this file or function, so it is not the builtin"
         path, ref, _, problem = _chain(facts, line, arguments.named_children[0], sensitive)
@@ -320,7 +320,8 @@ def check_value(facts: FunctionFacts, line: int, node, sensitive: tuple[str, ...
     if not scalar and (ref is None or not _printable(facts, ref)):
         known = f"has type {_shown(ref)}" if ref is not None else "has no written type here"
         return "", (f"`{path}` {known}: only a bool, number, string or time is written as it is (anything else goes through fmt, "
-                    "which prints every field and runs String methods); read a field holding an id, a size or a status, or len(x)")
+                    "which prints every field and may have side effects: String methods); read a field holding an id, a size "
+                    "or a status, or len(x)")
     return path, ""
 
 
@@ -357,6 +358,6 @@ def _chain(facts: FunctionFacts, line: int, node, sensitive: tuple[str, ...]) ->
                                      "so its fields cannot be checked")
         found = _field(struct, field)
         if found is None:
-            return "", None, False, f"`{so_far}.{field}`: {_shown(ref).lstrip('*')} has no field `{field}`"
+            return "", None, False, f"`{so_far}.{field}`: {_shown(ref).lstrip('*')} declares no field `{field}`"
         ref = found
     return path, ref, binding.scalar and not fields, ""

@@ -95,7 +95,7 @@ def _placement_problem(facts: FunctionFacts, before: int) -> str | None:
         return "an attribute must be a statement of the function's own body, between its top-level statements"
     leaving = facts.leaving_before(before)
     return (f"the attribute follows line {leaving + 1} of the function, a statement that can leave it or skip "
-            "the line (return, if, for, switch, select, goto, panic…): put attributes before it")
+            "the line (return, if, for, switch, select, goto, panic…), so it may be unreachable: put attributes before it")
 
 
 def _parse_attr(text: str) -> tuple[str, object]:
@@ -115,7 +115,7 @@ def _parse_attr(text: str) -> tuple[str, object]:
         return "", shape
     args = arguments.named_children
     if len(args) != 2 or any(c.type == "..." for c in arguments.children):
-        return "", "`_tel.Attr` takes exactly a name string and a func literal"
+        return "", "not the form `_tel.Attr(\"name\", func() interface{} { return <value> })`: two arguments"
     name = _string(args[0])
     if name is None or not _NAME.match(name):
         return "", "the attribute name must be a lowercase dotted string literal"
