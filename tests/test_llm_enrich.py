@@ -264,3 +264,22 @@ def test_the_terminal_shows_progress_with_the_running_cost(shop: Path) -> None:
     assert proc.returncode == 1
     assert b"LLM $0.0" in shown and b"\x1b[" in shown, shown[-300:]
     assert b"\x1b[" not in proc.stdout and b"LLM: 2 calls" in proc.stdout
+
+
+def test_each_enriched_language_keys_its_cache_with_its_own_prompt_version() -> None:
+    """A language's prompt or verifier change must not be answered from another version's cache."""
+    from importlib import import_module
+
+    from telemetry_inject.config import Settings
+    from telemetry_inject.engine.run import ENRICHERS, enrichment_key
+    from telemetry_inject.languages import LANGUAGES
+    from telemetry_inject.llm.enrich import LLMSession
+    from telemetry_inject.llm.providers import ProviderSettings
+
+    versions = {name: import_module(module).PROMPT_VERSION for name, module in ENRICHERS.items()}
+    assert len(set(versions.values())) == len(ENRICHERS) == 4, versions  # Python, JavaScript, TypeScript, Go (Java and Ruby: fallback.py)
+    session = LLMSession(ProviderSettings("openai", ("gpt-4o",), None, "sk-test", 1.0), None)
+    settings = Settings(root=Path("."))
+    text = b"def f(order):\n    return order.id\n"
+    keys = {enrichment_key(text, LANGUAGES["python"], settings, session, version) for version in versions.values()}
+    assert len(keys) == len(versions)

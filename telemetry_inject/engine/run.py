@@ -146,7 +146,7 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
         for identity, unit, text in found:
             task = enricher.enrich_task(session, text, unit, raw)  # None: this function takes no attributes
             if task is not None:
-                jobs.append((identity, enrichment_key(text, language, settings, session), text, task))
+                jobs.append((identity, enrichment_key(text, language, settings, session, enricher.PROMPT_VERSION), text, task))
         return jobs
     from telemetry_inject.llm.fallback import task_key, wrap_task, wrapped_lessons
 
@@ -167,7 +167,8 @@ def llm_jobs(raw: bytes, path: Path, language, selected, settings: Settings, mod
 
 
 # Languages with a template whose functions `--llm enrich` gives attributes: the module whose
-# ``enrich_task(session, text, unit, raw) -> Task | None`` asks for them and verifies the answer.
+# ``enrich_task(session, text, unit, raw) -> Task | None`` asks for them and verifies the answer, and whose
+# ``PROMPT_VERSION`` (in the cache key) changes whenever its prompt or its verifier does.
 ENRICHERS = {
     "python": "telemetry_inject.llm.enrich",
     "javascript": "telemetry_inject.llm.javascript",
@@ -183,11 +184,11 @@ def _relative(path: Path, settings: Settings) -> Path:
         return Path(path.name)
 
 
-def enrichment_key(text: bytes, language, settings: Settings, session) -> str:
+def enrichment_key(text: bytes, language, settings: Settings, session, prompt_version: str) -> str:
+    """The cache key of a function's attributes: its text, the language's prompt version and the models."""
     from telemetry_inject.engine.cache import function_key
-    from telemetry_inject.llm.enrich import PROMPT_VERSION
 
-    return function_key(text, language.name, settings.level, "enrich:" + PROMPT_VERSION + ":" + ",".join(session.provider.models))
+    return function_key(text, language.name, settings.level, "enrich:" + prompt_version + ":" + ",".join(session.provider.models))
 
 
 def prefetch_enrichments(paths: list[Path], settings: Settings, mode: WriteMode, on_done=None) -> None:

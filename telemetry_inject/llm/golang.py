@@ -22,6 +22,7 @@ from telemetry_inject.llm import go_types
 from telemetry_inject.llm.go_types import FunctionFacts, check_value, function_facts, parse
 from telemetry_inject.llm.verify import _SENSITIVE, MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
 
+PROMPT_VERSION = "go-enrich-1"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one Go function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added as top-level statements of its own body, each on one line:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from telemetry_inject.languages.javascript import _ATTR as STRIPPED_FORM  # the exact line `strip` removes
 from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
 
+PROMPT_VERSION = "javascript-enrich-2"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one JavaScript function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added as statements of its own body (not inside nested functions), of the form

@@ -29,6 +29,7 @@ from telemetry_inject.engine.source import read_source
 from telemetry_inject.llm.javascript import SENSITIVE, own_body, span_lines, verify_attributes
 from telemetry_inject.llm.verify import Verdict
 
+PROMPT_VERSION = "typescript-enrich-1"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one TypeScript function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added as statements of its own body (not inside nested functions), of the form
