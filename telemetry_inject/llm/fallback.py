@@ -64,12 +64,15 @@ def task_key(
     return function_key(text, language.name, level, f"{version}:{opening.decode()}:{','.join(models)}")
 
 
+ATTRIBUTE_LESSONS = ("no-secrets",)  # shipped for every language (lessons/common), but about attribute lines
+
+
 def wrapped_lessons(directory: Path | None, language: str, enrich: bool) -> str:
     """The prompt lessons for ``language``; those about attribute lines (``attr-*.md``) only under enrich."""
     from telemetry_inject.llm.lessons import project, shipped
 
     entries = shipped(language) + project(directory, language)
-    return "\n\n".join(text for slug, text in entries if enrich or not slug.startswith("attr-"))
+    return "\n\n".join(text for slug, text in entries if enrich or not (slug.startswith("attr-") or slug in ATTRIBUTE_LESSONS))
 
 
 def renumbered(language, found: list, needs_import: bool, answers: dict, path: PurePath, newline: bytes) -> dict:

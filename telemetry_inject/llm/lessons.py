@@ -1,4 +1,4 @@
-"""Prompt lessons: the shipped ones (``lessons/<language>/*.md``), the project's own (config
+"""Prompt lessons: the shipped ones (``lessons/common/*.md`` and ``lessons/<language>/*.md``), the project's own (config
 ``lessons-dir``), and ``--learn``, which records a lesson for a failure class nothing covered yet.
 
 A failure class is the kind of refusal the verifier gave (a changed line, an unsafe value…);
@@ -41,12 +41,15 @@ def failure_class(reason: str) -> str | None:
 
 
 def shipped(language: str) -> list[tuple[str, str]]:
-    """(slug, text) of the lessons shipped for ``language`` (packaged as telemetry_inject/lessons)."""
-    folder = resources.files("telemetry_inject").joinpath("lessons", language)
-    if not folder.is_dir():
-        return []
-    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".md")), key=lambda e: e.name)
-    return [(e.name[:-3], e.read_text(encoding="utf-8").strip()) for e in entries]
+    """(slug, text) of the lessons shipped for every language (``lessons/common``), then for ``language``
+    (packaged as telemetry_inject/lessons)."""
+    found = []
+    for folder_name in ("common", language):
+        folder = resources.files("telemetry_inject").joinpath("lessons", folder_name)
+        if folder.is_dir():
+            entries = sorted((e for e in folder.iterdir() if e.name.endswith(".md")), key=lambda e: e.name)
+            found += [(e.name[:-3], e.read_text(encoding="utf-8").strip()) for e in entries]
+    return found
 
 
 def project(directory: Path | None, language: str) -> list[tuple[str, str]]:
