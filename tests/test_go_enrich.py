@@ -5,6 +5,7 @@ the real go toolchain builds, vets and runs the result, and strip gives the byte
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -189,6 +190,122 @@ def test_a_refused_answer_says_why(function: str, line: str | None, at: int, rea
     assert not verdict.accepted and reason in verdict.reason, verdict.reason
     assert verdict.function == function.encode() and verdict.insertions == ()
     assert failure_class(verdict.reason) is not None  # --learn can name the lesson
+
+
+TRAPS = """package shop
+
+import (
+\t"strconv"
+\t"sync"
+)
+
+var mu sync.Mutex
+
+// Level prints itself under mu: fmt running String inside Bump, which holds mu, would deadlock.
+type Level int
+
+func (l Level) String() string {
+\tmu.Lock()
+\tdefer mu.Unlock()
+\treturn strconv.Itoa(int(l))
+}
+
+type Slot struct {
+\t_     int
+\tLevel Level
+\tN     int
+}
+
+type Box[T any] struct{ V T }
+
+func Bump(l Level, s *Slot, xs []int) int {
+\tmu.Lock()
+\tdefer mu.Unlock()
+\tconst (
+\t\tbig         = 1 << 100
+\t\thuge        = 1e400
+\t\twide        = 3000000000
+\t\tlevel       = Level(2)
+\t\tfirst Level = 1
+\t\tsecond
+\t\tsmall = 7
+\t)
+\treturn int(l) + small
+}
+
+func Generic[len any](xs []int, v len) int {
+\tn := 1
+\treturn n
+}
+
+func (b Box[len]) Receiver(xs []int) int {
+\tn := 1
+\treturn n
+}
+
+func Local(xs []int) int {
+\ttype len = int
+\tvar n len = 1
+\treturn n
+}
+
+func Called(len func([]int) Slot, xs []int) int {
+\tn := len(xs)
+\treturn n.N
+}
+
+func Aligned(a, bb int) int {
+\tx := a   // first
+\tyy := bb // second
+\treturn x + yy
+}
+"""
+
+
+def traps(name: str) -> str:
+    """The function (or method) ``name`` of TRAPS."""
+    return next("func " + f.split("\n}\n", 1)[0] + "\n}\n" for f in TRAPS.split("\nfunc ")[1:] if re.match(rf"(\(.*?\) )?{name}[\[(]", f))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "at", "reason"),
+    [
+        # each compiles (or vets) fine in TRAPS and breaks the build once read by an attribute
+        ("Bump", "big", 12, "`big` has no written type here"),  # constant 1267650600228229401496703205376 overflows int
+        ("Bump", "huge", 12, "`huge` has no written type here"),  # overflows float64
+        ("Bump", "wide", 12, "`wide` has no written type here"),  # overflows int where int is 32 bits (GOARCH=386, arm)
+        ("Bump", "s._", 3, "Slot declares no field `_`"),  # cannot refer to blank field
+        ("Generic", "len(xs)", 1, "`len` is redeclared"),  # a type parameter: cannot convert xs to type len
+        ("Receiver", "len(xs)", 1, "`len` is redeclared"),  # the receiver's type parameter
+        ("Local", "len(xs)", 2, "`len` is redeclared"),  # a local type
+        # values of a type declared in the package go through fmt, which runs String: here it deadlocks on mu
+        ("Bump", "l", 3, "`l` has type Level: only a bool, number, string or time is written as it is, and only of a predeclared type"),
+        ("Bump", "s.Level", 3, "`s.Level` has type Level"),
+        ("Bump", "level", 12, "`level` has no written type here"),
+        ("Bump", "first", 12, "`first` has type Level"),
+        ("Bump", "second", 12, "`second` has no written type here"),  # repeats `first`'s type
+        ("Called", "n", 2, "`n` has no written type here"),  # len is a parameter: n is a Slot
+        # gofmt aligns the two trailing comments; a line between them would realign the first (gofmt -l lists the file)
+        ("Aligned", "a", 2, "gofmt aligns their trailing comments"),
+    ],
+)
+def test_values_that_break_the_build_or_run_user_code_are_refused(name: str, value: str, at: int, reason: str) -> None:
+    function = traps(name)
+    verdict = verify_go_enrichment(function.encode(), answer(function, attr(value), at=at), function_facts(function.encode(), TRAPS.encode()))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason
+    assert failure_class(verdict.reason) is not None
+
+
+def test_the_trap_file_compiles_vets_and_is_gofmt_clean_and_its_safe_values_are_accepted(tmp_path: Path) -> None:
+    """The refusals above are about the attribute, not the file: the file builds as it is; values next to the traps still pass."""
+    for name, value, at in [("Bump", "small", 12), ("Bump", "s.N", 3), ("Aligned", "a", 1), ("Aligned", "bb", 3)]:
+        function = traps(name)
+        verdict = verify_go_enrichment(function.encode(), answer(function, attr(value), at=at), function_facts(function.encode(), TRAPS.encode()))
+        assert verdict.accepted, verdict.reason
+    (tmp_path / "go.mod").write_text("module example.com/shop\n\ngo 1.19\n")
+    (tmp_path / "shop.go").write_text(TRAPS)
+    assert subprocess.run(["gofmt", "-l", "."], cwd=tmp_path, capture_output=True, text=True).stdout == ""
+    check([go_binary(), "vet", "./..."], tmp_path)
 
 
 def test_a_crlf_function_gets_crlf_attribute_lines() -> None:

@@ -4,12 +4,17 @@ A value's root is a name the function declares: a parameter, the receiver, a nam
 result, or a local of a top-level statement above the line. Its type is known only
 when written in the declaration; without one (``:=``, ``var x = …``, a name declared
 twice) only the bare name, and only when its value is surely a number or a string (a
-constant, a literal, ``len(…)``). Fields are followed only through structs declared
-in the same file (``T`` or ``*T``, fields the struct itself declares); ``len`` only of
-a slice, array, map, string or channel, through types of the same file. The value
-itself must be written as it is, not through fmt (which prints every field of a struct
-or pointer, and runs String methods): a bool, a number, a string, a type of this file
-over one, time.Time or time.Duration. Copying such a value is never go vet's copylocks.
+literal, the builtin ``len(…)``, an untyped constant of a literal that fits an int32 or
+a float64: ``const big = 1 << 100`` compiles until something reads it). Fields are
+followed only through structs declared in the same file (``T`` or ``*T``, fields the
+struct itself declares, never the blank ``_``); ``len`` only of a slice, array, map,
+string or channel, through types of the same file, and only while nothing (the file,
+a parameter, a local, a type parameter, a local type) takes the name ``len``. The
+value itself must be written as it is, not through fmt (which prints every field of a
+struct or pointer, and runs String methods, which may lock or write): a predeclared
+bool, number or string type, time.Time or time.Duration; never a type declared in the
+package (``type Level int`` may have a String method in any of its files). Copying such
+a value is never go vet's copylocks.
 """
 from __future__ import annotations
 
@@ -38,7 +43,8 @@ class TypeRef(NamedTuple):
 class Binding(NamedTuple):
     type: TypeRef | None  # None: not written in the declaration
     visible_from: int  # the first line (0-based, of the function) it is in scope at
-    scalar: bool = False  # no written type, but surely a bool, number or string (a constant; `n := 0`, `n := len(x)`)
+    scalar: bool = False  # no written type, but surely a bool, number or string (`n := 0`, `const c = 1`, `n := len(x)`)
+    via_len: bool = False  # scalar only if `len` was the builtin (`n := len(x)`)
 
 
 class FileTypes(NamedTuple):
@@ -56,6 +62,7 @@ class FunctionFacts(NamedTuple):
     last: int  # the closing `}` line
     slots: frozenset  # lines an attribute may go before
     spans: tuple  # (first, last line) of each top-level statement and comment of the body
+    commented: frozenset  # lines ending in a comment after code: gofmt aligns such comments on adjacent lines
     leaving: tuple  # lines where a top-level statement that can leave the function starts
     bindings: dict  # name -> Binding
     shadowed: frozenset  # type names that don't mean the file's types here (type parameters, local types)
@@ -102,6 +109,10 @@ def function_facts(text: bytes, raw: bytes) -> FunctionFacts | None:
         return None  # a one-line or empty body
     spans = tuple((s.start_point.row - 1, s.end_point.row - 1) for s in own)
     leaving = tuple(start for (start, _), s in zip(spans, own) if not _stays(s))
+    lines = text.split(b"\n")
+    commented = frozenset(
+        n.start_point.row - 1 for n in _walk(body) if n.type == "comment" and lines[n.start_point.row - 1][: n.start_point.column].strip()
+    )
     slots = frozenset(
         line for line in range(first, last + 1)
         if not any(start < line <= end for start, end in spans) and not any(start < line for start in leaving)
@@ -110,7 +121,7 @@ def function_facts(text: bytes, raw: bytes) -> FunctionFacts | None:
         return None
     func_line = text.split(b"\n", 1)[0]
     indent = func_line[: len(func_line) - len(func_line.lstrip(b" \t"))].decode() + "\t"
-    facts = FunctionFacts(indent, first, last, slots, spans, leaving, _bindings(function, own), _shadowed(function), file_types(raw))
+    facts = FunctionFacts(indent, first, last, slots, spans, commented, leaving, _bindings(function, own), _shadowed(function), file_types(raw))
     return facts if any(_readable(facts, b) for b in facts.bindings.values() if b.visible_from <= max(slots)) else None
 
 
@@ -150,28 +161,47 @@ def _bindings(function, own: list) -> dict:
         if statement.type in ("var_declaration", "const_declaration"):
             specs = [s for c in statement.named_children for s in (c.named_children if c.type.endswith("_spec_list") else [c])]
             for spec in specs:
-                kind = spec.child_by_field_name("type") if statement.type == "var_declaration" else None
+                kind = spec.child_by_field_name("type")
                 names = spec.children_by_field_name("name")
-                scalars = [True] * len(names) if statement.type == "const_declaration" else _scalar_values(spec.child_by_field_name("value"), len(names))
+                # a constant without a value repeats the one above, type and all (`B` of `A Level = iota; B`)
+                scalars = _scalar_values(spec.child_by_field_name("value"), len(names), statement.type == "const_declaration")
                 for name, scalar in zip(names, scalars):
-                    add(name, Binding(_ref(kind) if kind is not None else None, visible, scalar and kind is None))
+                    add(name, Binding(_ref(kind) if kind is not None else None, visible, bool(scalar) and kind is None, scalar == "len"))
         elif statement.type == "short_var_declaration":
             left = statement.child_by_field_name("left")
             names = left.named_children if left is not None else []
             for name, scalar in zip(names, _scalar_values(statement.child_by_field_name("right"), len(names))):
                 if name.type == "identifier":
-                    add(name, Binding(None, visible, scalar))
+                    add(name, Binding(None, visible, bool(scalar), scalar == "len"))
     # A name declared twice (`x, err := …` again, a result reassigned by a local): its type is not certain.
     return {name: b[0] if len(b) == 1 else Binding(None, min(x.visible_from for x in b)) for name, b in found.items()}
 
 
-def _scalar_values(values, count: int) -> list[bool]:
-    """For each of ``count`` names declared from ``values``: is its value a literal or len(…), a number or string?"""
+def _scalar_values(values, count: int, constant: bool = False) -> list[str]:
+    """For each of ``count`` names declared from ``values``: "literal" or "len" (a call of whatever ``len`` means
+    there) when its value is surely a bool, number or string, else "". An untyped constant keeps its exact value
+    until it is read as an ``interface{}``, so only literals that fit an int32 (int on every GOARCH) or a float64."""
     items = values.named_children if values is not None and values.type == "expression_list" else []
     if len(items) != count:
-        return [False] * count
-    return [item.type in _LITERALS or (item.type == "call_expression" and item.child_by_field_name("function").text == b"len")
-            for item in items]
+        return [""] * count
+    return ["literal" if item.type in _LITERALS and (not constant or _fits(item))
+            else "len" if not constant and item.type == "call_expression" and item.child_by_field_name("function").text == b"len"
+            else "" for item in items]
+
+
+def _fits(literal) -> bool:
+    """A constant literal that converts to its default type (int, float64, rune, string, bool) on every platform."""
+    text = literal.text.decode().replace("_", "").lower()
+    try:
+        if literal.type == "int_literal":
+            value = int(text, 8) if len(text) > 1 and text[0] == "0" and text[1].isdigit() else int(text, 0)
+            return -(2**31) <= value < 2**31
+        if literal.type == "float_literal":
+            value = float.fromhex(text) if text.startswith("0x") else float(text)
+            return value == 0 or 1e-300 < abs(value) < 1e300
+    except (ValueError, OverflowError):
+        return False
+    return literal.type != "imaginary_literal"
 
 
 def _shadowed(function) -> frozenset:
@@ -283,14 +313,20 @@ def _len_ok(facts: FunctionFacts, ref: TypeRef) -> bool:
 
 
 def _printable(facts: FunctionFacts, ref: TypeRef) -> bool:
-    """A value the runtime writes as itself: a bool, number or string (or a type of this file over one), time.Time, time.Duration."""
+    """A value the runtime writes without running user code: a predeclared bool, number or string type, time.Time,
+    time.Duration. A type declared in the package goes through fmt, which runs its String method if it has one."""
     if ref.pointers:
         return False
     if ref.node.type == "qualified_type":
         package, name = ref.node.child_by_field_name("package"), ref.node.child_by_field_name("name")
         return package is not None and name is not None and (facts.file.imports.get(package.text.decode()), name.text.decode()) in PRINTED_QUALIFIED
-    underlying = _resolve(facts, ref.node)
-    return underlying is not None and underlying.type == "type_identifier" and underlying.text.decode() in SCALARS
+    name = ref.node.text.decode()
+    return ref.node.type == "type_identifier" and name in SCALARS and name not in facts.file.types and name not in facts.shadowed
+
+
+def _builtin_len(facts: FunctionFacts) -> bool:
+    """``len`` is the builtin: nothing in the file or the function (a parameter, a local, a type parameter, a local type) takes the name."""
+    return not facts.file.len_declared and "len" not in facts.bindings and "len" not in facts.shadowed
 
 
 def _shown(ref: TypeRef) -> str:
@@ -305,7 +341,7 @@ def check_value(facts: FunctionFacts, line: int, node, sensitive: tuple[str, ...
             return "", "a call is not allowed in an attribute value, except len(x)"
         if len(arguments.named_children) != 1 or any(c.type == "..." for c in arguments.children):
             return "", "a call is not allowed in an attribute value, except len(x) of one value"
-        if facts.file.len_declared or "len" in facts.bindings:
+        if not _builtin_len(facts):
             return "", "`len` is redeclared in this file or function, so it is not the builtin"
         path, ref, _, problem = _chain(facts, line, arguments.named_children[0], sensitive)
         if problem:
@@ -319,9 +355,9 @@ def check_value(facts: FunctionFacts, line: int, node, sensitive: tuple[str, ...
         return "", problem
     if not scalar and (ref is None or not _printable(facts, ref)):
         known = f"has type {_shown(ref)}" if ref is not None else "has no written type here"
-        return "", (f"`{path}` {known}: only a bool, number, string or time is written as it is (anything else goes through fmt, "
-                    "which prints every field and may have side effects: String methods); read a field holding an id, a size "
-                    "or a status, or len(x)")
+        return "", (f"`{path}` {known}: only a bool, number, string or time is written as it is, and only of a predeclared type "
+                    "(anything else goes through fmt, which prints every field and may have side effects: String methods, also of "
+                    "`type Level int`); read a field holding an id, a size or a status, or len(x)")
     return path, ""
 
 
@@ -356,8 +392,8 @@ def _chain(facts: FunctionFacts, line: int, node, sensitive: tuple[str, ...]) ->
         if struct is None:
             return "", None, False, (f"`{so_far}.{field}`: the type of `{so_far}` ({_shown(ref)}) is not a struct declared in this file, "
                                      "so its fields cannot be checked")
-        found = _field(struct, field)
+        found = _field(struct, field) if field != "_" else None
         if found is None:
             return "", None, False, f"`{so_far}.{field}`: {_shown(ref).lstrip('*')} declares no field `{field}`"
         ref = found
-    return path, ref, binding.scalar and not fields, ""
+    return path, ref, binding.scalar and not fields and (not binding.via_len or _builtin_len(facts)), ""

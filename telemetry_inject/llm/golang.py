@@ -5,14 +5,16 @@ user's build, so the verifier proves each value compiles from the source alone
 (``go_types``): EXPR is a name the function declares above the line (a parameter,
 the receiver, a named result, a local of a top-level statement), optionally its
 fields through structs declared in the same file, or ``len`` of a slice, array,
-map, string or channel; and the value is a bool, number, string or time (the
-runtime would print anything else with fmt: every field, String methods run).
+map, string or channel; and the value is a bool, number or string of a predeclared
+type, or a time (the runtime would print anything else with fmt: every field, and
+String methods run, also those of ``type Level int``).
 A line is rebuilt in gofmt's form from its parse, so an answer that only spaces
 it differently (or says ``any``) is accepted and written canonically.
 
 Each line goes where the attribute surely runs inside the span: after the
 template's defer line (an insertion at the same offset comes after it, being
-the later edit) and after only statements that cannot leave the function.
+the later edit) and after only statements that cannot leave the function; never
+between two lines whose trailing comments gofmt aligns.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from telemetry_inject.llm import go_types
 from telemetry_inject.llm.go_types import FunctionFacts, check_value, function_facts, parse
 from telemetry_inject.llm.verify import _SENSITIVE, MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
 
-PROMPT_VERSION = "go-enrich-1"  # in the cache key: change it with the prompt or the verifier
+PROMPT_VERSION = "go-enrich-2"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one Go function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added as top-level statements of its own body, each on one line:
@@ -30,7 +32,8 @@ lines added as top-level statements of its own body, each on one line:
 <value> is a parameter, the receiver, a named result or a variable declared above the
 line at the top level of the body; its fields (order.ID) when its type is a struct
 declared in the same file; or len(x) of a slice, map, string or channel.
-The value is a bool, number, string or time: never a pointer, struct, slice or map.
+The value is a bool, number, string or time of a predeclared type (int, string…), never a type the
+package declares (type Level int), a pointer, struct, slice or map.
 No other calls, no method values, no indexes, no operators.
 Put the lines near the top of the body, before any return, if, for, switch or select.
 Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
@@ -86,7 +89,7 @@ def verify_go_enrichment(original: bytes, answer: str, facts: FunctionFacts) -> 
 
 def _placement_problem(facts: FunctionFacts, before: int) -> str | None:
     """Why an attribute cannot go before the function's line ``before`` (0-based), or None."""
-    if before in facts.slots:
+    if before in facts.slots and not (before > facts.first and {before - 1, before} <= facts.commented):
         return None
     if before < facts.first:
         return "attributes go in the function's body, after its opening `{` line"
@@ -94,6 +97,9 @@ def _placement_problem(facts: FunctionFacts, before: int) -> str | None:
         return "attributes go before the function's closing `}`"
     if facts.within(before):
         return "an attribute must be a statement of the function's own body, between its top-level statements"
+    if {before - 1, before} <= facts.commented:
+        return (f"attributes go before or after lines {before} and {before + 1} of the function, not between them: "
+                "gofmt aligns their trailing comments, and a line between would realign them")
     leaving = facts.leaving_before(before)
     return (f"the attribute follows line {leaving + 1} of the function, a statement that can leave it or skip "
             "the line (return, if, for, switch, select, goto, panic…), so it may be unreachable: put attributes before it")
