@@ -425,6 +425,47 @@ def test_enrich_adds_verified_attributes_to_javascript_and_strip_removes_them(tm
     assert stripped.returncode == 1 and (tmp_path / "shop.js").read_text() == JS_PLACE
 
 
+STRICT_JS = """export class Till {
+  serve(order) {
+    return order.id;
+  }
+
+  refund = (order) => {
+    return order.id;
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("function, value, reason", [
+    ("Till.serve", "let", "`let` is not allowed in an attribute value"),
+    ("Till.serve", "await", "`await` is not allowed"),  # a module
+    ("Till.serve", "interface", "`interface` is not allowed"),
+    ("Till.serve", "\\u0061wait", "escapes in names are not allowed"),
+    ("Till.serve", "010", "the number 010 is not allowed"),
+    ("Till.serve", "08", "the number 08 is not allowed"),
+    ("Till.refund", "arguments", "`arguments` is not allowed"),  # in a class field's arrow
+])
+def test_enrich_refuses_values_strict_code_would_not_parse(tmp_path: Path, function: str, value: str, reason: str) -> None:
+    """tree-sitter reads them as a name or a number, node refuses the whole module: refused, and node agrees."""
+    from telemetry_inject.engine.inject import candidate_units
+    from telemetry_inject.llm.javascript import span_lines, verify_js_enrichment
+
+    js = LANGUAGES["javascript"]
+    [(unit, text)] = [(u, t) for identity, u, t in candidate_units(STRICT_JS.encode(), js)[0] if identity[0] == function]
+    line = f'    _tel.attr("order.value", () => {value});\n'
+    answer = text.decode().replace("{\n", "{\n" + line, 1)
+    verdict = verify_js_enrichment(text, answer, span_lines(unit, text))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason
+    import_line = b'import * as _tel from "./_telemetry_utils.mjs";'
+    forced = inject(STRICT_JS.encode(), js, import_line, enrichments={(function, 0): ((1, line.encode()),)}).source
+    fine = inject(STRICT_JS.encode(), js, import_line, enrichments={(function, 0): ((1, line.replace(value, "order.id").encode()),)}).source
+    for name, source in (("forced.mjs", forced), ("fine.mjs", fine)):
+        (tmp_path / name).write_bytes(source)
+    assert subprocess.run([node(), "--check", "forced.mjs"], cwd=tmp_path, capture_output=True).returncode != 0
+    assert subprocess.run([node(), "--check", "fine.mjs"], cwd=tmp_path, capture_output=True).returncode == 0
+
+
 def test_a_touched_function_that_moved_or_was_renamed_gets_its_opening_line_refreshed() -> None:
     from telemetry_inject.engine.inject import inject
     from telemetry_inject.languages import LANGUAGES

@@ -231,6 +231,59 @@ def test_placement_and_changed_lines_are_refused_with_the_reason() -> None:
     assert enrich("place", *six).reason == "6 attributes; at most 5"
 
 
+SETTLE = """export interface Order {
+  id: number;
+}
+
+export function settle(order: Order, code: string, count: number): number {
+  if (order instanceof Object) {
+    return order.id;
+  }
+  if (typeof code === "string") {
+    return code.length;
+  }
+  if (count) {
+    return 1;
+  } else {
+    return 2;
+  }
+  // settled
+}
+"""
+NARROWED = [  # (lines before it, attribute line, the reason's words, real tsc fails on it): each refused
+    (4, '  _tel.attr("order.id", () => order.id);', "`order.id` cannot be checked: a statement above names `order`", True),  # never
+    (7, '  _tel.attr("code.size", () => code.length);', "`code.length` cannot be checked", True),  # never
+    (12, '  _tel.attr("count", () => count);', "after the body's last statement may be unreachable", True),  # TS7027
+    (1, '  _tel.attr("count", () => 010);', "the number 010 is not allowed", True),  # TS1121
+    (1, '  _tel.attr("count", () => 10n);', "the number 10n is not allowed", False),  # TS2737 below ES2020
+]
+
+
+def test_values_a_statement_above_may_narrow_or_make_unreachable_are_refused(tmp_path: Path) -> None:
+    """A root an earlier statement names may be narrowed to `never` (the narrowing reaches the arrow: TS 5.4),
+    an attribute after the last statement may be unreachable, a legacy octal never parses; the same
+    values above those statements are accepted, and real tsc agrees."""
+    for runtime_file in RUNTIME.iterdir():
+        (tmp_path / runtime_file.name).write_bytes(runtime_file.read_bytes())
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    files = {}
+    for number, (before, line, reason, fails) in enumerate(NARROWED):
+        verdict = enrich("settle", (before, line), source=SETTLE)
+        assert not verdict.accepted and reason in verdict.reason, verdict.reason
+        assert failure_class(verdict.reason) is not None
+        if fails:
+            files[f"refused{number}.ts"] = inject(SETTLE.encode(), TS, IMPORT, enrichments={("settle", 0): ((before, (line + "\n").encode()),)}).source
+    above = [(1, '  _tel.attr("order.id", () => order.id);'), (1, '  _tel.attr("code.size", () => code.length);'), (1, '  _tel.attr("count", () => 10);')]
+    verdict = enrich("settle", *above, source=SETTLE)
+    assert verdict.accepted, verdict.reason
+    files["accepted.ts"] = inject(SETTLE.encode(), TS, IMPORT, enrichments={("settle", 0): verdict.insertions}).source
+    for name, text in files.items():  # one tsc each: a syntax error (the octal) hides the other files' type errors
+        (tmp_path / name).write_bytes(text)
+        proc = subprocess.run([*tsc(), "--noEmit", "--strict", "--allowUnreachableCode", "false", "--module", "nodenext", "--target", "es2022", name],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert (proc.returncode != 0) == name.startswith("refused"), name + "\n" + proc.stdout
+
+
 def test_an_attribute_never_goes_above_a_derived_constructors_super_call() -> None:
     source = "class A {\n  constructor(readonly id: number) {}\n}\n\nclass B extends A {\n  #seen = 0;\n\n  constructor(id: number) {\n    super(id);\n    this.#seen += 1;\n  }\n}\n"
     unit, text = _units(source)["B.constructor"]

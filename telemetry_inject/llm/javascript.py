@@ -15,13 +15,14 @@ from functools import lru_cache
 from telemetry_inject.languages.javascript import _ATTR as STRIPPED_FORM  # the exact line `strip` removes
 from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
 
-PROMPT_VERSION = "javascript-enrich-2"  # in the cache key: change it with the prompt or the verifier
+PROMPT_VERSION = "javascript-enrich-3"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one JavaScript function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added as statements of its own body (not inside nested functions), of the form
     _tel.attr("lowercase.dotted.name", () => <expression>);
 The expression only reads: names, properties (order.id, items.length), constant
-indexes (rows[0], opts["mode"]), literals. No calls, no assignments, no `new`, no templates.
+indexes (rows[0], opts["mode"]), literals (plain decimal numbers). No `arguments`,
+no calls, no assignments, no `new`, no templates.
 Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
 Answer with the function only."""
 _ATTR_LINE = re.compile(r"^[ \t]*_tel\.attr\(.*\);?[ \t]*$")
@@ -29,6 +30,12 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 SENSITIVE = ("password", "passwd", "secret", "token", "key", "auth", "cookie", "session", "credential", "private")
 _READS = frozenset({"identifier", "member_expression", "subscript_expression", "property_identifier", "number", "string",
                     "string_fragment", "true", "false", "null", "undefined", "this", "parenthesized_expression", '"', "'", ".", "[", "]", "(", ")"})
+# Names tree-sitter reads as identifiers that strict code (modules, classes) or an async body refuses to
+# parse, and `arguments`, a SyntaxError in a class field's arrow: the whole file would fail to load.
+_RESERVED = frozenset({"arguments", "await", "enum", "implements", "interface", "let", "package", "private", "protected", "public", "static", "yield"})
+# Plain decimal and hex numbers: legacy octal (010, 08) is a SyntaxError in strict code and in tsc,
+# a BigInt (1n) one below ES2020, a separator (1_000) one before ES2021.
+_NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+")
 _FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function_declaration")
 # How a function's text alone parses: as it is, as a method (in a class), as an object literal's method.
 _WRAPPERS = ((b"", b""), (b"class _T {\n", b"\n}"), (b"({\n", b"\n})"))
@@ -134,6 +141,12 @@ def check_statement(parser, text: str, reads: frozenset[str]) -> tuple[str, str]
             return f"{node.type} is not allowed in an attribute value (only reads)", ""
         if node.type == "identifier" and node.text.startswith(b"_tel"):
             return "the runtime's own names are not attribute values", ""
+        if node.type in ("identifier", "property_identifier", "private_property_identifier") and b"\\" in node.text:
+            return "escapes in names are not allowed in an attribute value", ""
+        if node.type == "identifier" and node.text.decode() in _RESERVED:
+            return f"`{node.text.decode()}` is not allowed in an attribute value: strict code (modules, classes) or a class field refuses to parse it", ""
+        if node.type == "number" and not _NUMBER.fullmatch(node.text.decode()):
+            return f"the number {node.text.decode()} is not allowed in an attribute value: write numbers in plain decimal (12, 3.5)", ""
         if node.type == "subscript_expression":
             index = node.child_by_field_name("index")
             if index is None or index.type not in ("number", "string"):

@@ -16,7 +16,11 @@ value must be well-typed under ``strict`` from the file's text alone:
   a class declared once at the top of the same file that declares ``a`` (not
   optional; public for a class), and so on down the chain; ``this.a`` and
   ``this.#a`` where the enclosing class declares that field;
-- literals; no indexes (``noUncheckedIndexedAccess`` adds ``undefined``), no ``!``,
+- a property of a root no statement above names (``if (!(o instanceof Object)) …`` can
+  narrow it to ``never``, and since TS 5.4 the narrowing reaches the arrow);
+- an attribute with a statement below it (after the last one it may be unreachable:
+  ``--allowUnreachableCode false``);
+- literals (plain decimal numbers); no indexes (``noUncheckedIndexedAccess`` adds ``undefined``), no ``!``,
   ``as``, ``?.``, calls, assignments, templates; no name that looks secret.
 """
 from __future__ import annotations
@@ -29,7 +33,7 @@ from telemetry_inject.engine.source import read_source
 from telemetry_inject.llm.javascript import SENSITIVE, own_body, span_lines, verify_attributes
 from telemetry_inject.llm.verify import Verdict
 
-PROMPT_VERSION = "typescript-enrich-1"  # in the cache key: change it with the prompt or the verifier
+PROMPT_VERSION = "typescript-enrich-2"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one TypeScript function for telemetry.
 Return the function exactly as given, every line byte for byte, with one to five
 lines added as statements of its own body (not inside nested functions), of the form
@@ -40,7 +44,9 @@ The file must still pass `tsc --strict`, so the expression is one of:
 - a property chain on one declared with a type listed below, using only the properties
   listed for it: order.id, order.customer.id
 - in a class method: this, or a field listed for `this`: this.name
-- a literal.
+- a literal (plain decimal numbers).
+A property is read only above every statement that names its root (a check there may narrow the
+type), and an attribute is never after the body's last statement.
 No calls, no indexes, no `!`, no `as`, no `?.`, no assignments, no `new`, no templates.
 Pick meaningful values: ids, sizes, counts, statuses. Never secrets.
 Answer with the function only."""
@@ -49,6 +55,9 @@ _READS = frozenset({"identifier", "member_expression", "property_identifier", "p
 _LITERALS = ("number", "string", "true", "false", "null", "undefined")
 _CLASSES = ("class_declaration", "abstract_class_declaration", "class")
 _TYPE_DECLARATIONS = ("interface_declaration", "type_alias_declaration", "enum_declaration", "internal_module", "module", *_CLASSES)
+# Statements tsc reports as unreachable code: one of them after an attribute is reached only if the attribute is.
+_REACHED_ALIKE = ("expression_statement", "return_statement", "throw_statement", "lexical_declaration", "if_statement", "switch_statement",
+                  "for_statement", "for_in_statement", "while_statement", "do_statement", "try_statement")
 _MAX_ALIASES = 8  # alias-of-alias chains followed before giving up (and cycles)
 
 
@@ -255,23 +264,43 @@ def _type_problem(enriched: bytes, added: set[int], facts: TypeFacts) -> str | N
     """The first attribute whose value may not type-check, said so a retry can fix it; None if none."""
     function, shift = own_body(_parser(facts.grammar), enriched)  # it parses: verify_attributes placed every line
     scope = _parameters(function, facts)
+    statements = function.child_by_field_name("body").named_children
+    lines = [statement.start_point.row + 1 - shift for statement in statements]
+    named: set[str] = set()  # roots a statement above names: `if (!o) return;` may have narrowed `o` to never
     exited = False
-    for statement in function.child_by_field_name("body").named_children:
-        line = statement.start_point.row + 1 - shift
+    for index, statement in enumerate(statements):
+        line = lines[index]
         if line in added:
             if exited:
                 return f"answer line {line}: an attribute after a top-level `return` or `throw` is never reached"
+            if not any(lines[later] not in added and statements[later].type in _REACHED_ALIKE for later in range(index + 1, len(statements))):
+                return f"answer line {line}: an attribute after the body's last statement may be unreachable (tsc --allowUnreachableCode false): put it above"
             value = _attribute_value(statement)
-            problem = _value_problem(value, scope, facts) if value is not None else "not a single `_tel.attr(...)` statement"
+            problem = _value_problem(value, scope, facts, named) if value is not None else "not a single `_tel.attr(...)` statement"
             if problem:
                 return f"answer line {line}: {problem}"
-        elif statement.type == "lexical_declaration":
+            continue
+        named |= _names_read(statement)
+        if statement.type == "lexical_declaration":
             for declarator in statement.named_children:
                 if declarator.type == "variable_declarator":
                     scope.update(_bound(declarator.child_by_field_name("name"), _type_of(declarator.child_by_field_name("type"), facts.names.get)))
         elif statement.type in ("return_statement", "throw_statement"):
             exited = True
     return None
+
+
+def _names_read(statement) -> set[str]:
+    """Every name ``statement`` mentions (and "this"), but the names its own declarators bind."""
+    names: set[str] = set()
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier", "this"):
+            binding = node.parent is not None and node.parent.type == "variable_declarator" and node.parent.child_by_field_name("name") == node
+            names.update([] if binding else [node.text.decode()])
+        stack.extend(node.children)
+    return names
 
 
 def _attribute_value(statement):
@@ -322,7 +351,7 @@ def _bound(pattern, declared: str | None) -> dict[str, str | None]:
     return names
 
 
-def _value_problem(value, scope: Mapping[str, str | None], facts: TypeFacts) -> str | None:
+def _value_problem(value, scope: Mapping[str, str | None], facts: TypeFacts, named: set[str] = frozenset()) -> str | None:
     value = _unparenthesized(value)
     if value.type in _LITERALS:
         return None
@@ -336,6 +365,8 @@ def _value_problem(value, scope: Mapping[str, str | None], facts: TypeFacts) -> 
     secret = next((word for word in [path, *chain] if any(s in word.lower() for s in SENSITIVE)), None)
     if secret is not None:
         return f"`{secret}` looks like a secret"
+    if chain and path in named and root.type in ("this", "identifier"):  # narrowing holds in the arrow (TS 5.4): a `never` has no properties
+        return f"`{path}.{chain[0]}` cannot be checked: a statement above names `{path}` and may narrow its type; put the attribute above it, or use `{path}` alone"
     if root.type == "this":
         if facts.this_fields is None:
             return "no `this` outside a class's own method (a plain function, an arrow, a static method, the constructor: noImplicitThis)"
