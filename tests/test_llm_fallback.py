@@ -584,6 +584,51 @@ def test_ruby_enrich_keeps_the_return_value_and_ruby_w_quiet() -> None:
     assert guarded.accepted, guarded.reason  # a modifier `if` returns only sometimes
 
 
+CALLABLES_RUBY = """class Orders
+  def place(order, &blk)
+    fn = ->(x) { x }
+    memo = Hash.new { |hash, key| hash[key] = [] }
+    meth = method(:puts)
+    size = order.size
+    size + fn.arity + memo.size + meth.arity
+  end
+end
+
+Orders.new.place([1]) { |x| puts "the block ran with #{x.inspect}" }
+"""
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("blk[0]", "`blk[…]` may have side effects"),  # Proc#[] is call
+    ("fn[0]", "`fn[…]` may have side effects"),
+    ("memo[:id]", "`memo[…]` may have side effects"),  # the default block stores
+    ("meth[0]", "`meth[…]` may have side effects"),
+    ("order.deq", "`deq` may have side effects"),  # Queue
+    ("order.try_lock", "`try_lock` may have side effects"),  # Mutex
+    ("order.destroy_all", "`destroy_all` may have side effects"),  # ActiveRecord
+])
+def test_ruby_enrich_refuses_indexes_that_call_blocks_and_more_mutators(tmp_path: Path, value: str, reason: str) -> None:
+    """Refused; real ruby shows `blk[0]` runs the caller's block where `blk` alone does not."""
+    task = enrich_tasks(CALLABLES_RUBY, "lib/orders.rb")["Orders#place"]
+    verdict = task.verify(with_attributes(task, [ruby_attr(value)], "size = order.size"))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason
+    assert failure_class(verdict.reason) == "side-effect-free-values"
+    if value != "blk[0]":
+        return
+    ruby = _tool("ruby")
+    alone = task.verify(with_attributes(task, [ruby_attr("blk")], "size = order.size"))
+    assert alone.accepted, alone.reason
+    function = CALLABLES_RUBY[CALLABLES_RUBY.index("  def place") : CALLABLES_RUBY.index("  end\n") + 6].encode()
+    runtime = REPO / "telemetry_inject/runtimes/ruby/telemetry_inject.rb"
+    (tmp_path / "telemetry_inject.rb").write_bytes(runtime.read_bytes())
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TELEMETRY_INJECT")}, "TELEMETRY_INJECT_OUT": str(tmp_path / "spans.jsonl")}
+    for name, insertions in (("alone.rb", alone.insertions), ("forced.rb", [(b, t.replace(b"{ blk }", b"{ blk[0] }")) for b, t in alone.insertions])):
+        (tmp_path / name).write_text('require_relative "telemetry_inject"\n' + _with_insertions(CALLABLES_RUBY, function, list(insertions)))
+    runs = {name: subprocess.run([ruby, "-w", name], cwd=tmp_path, capture_output=True, text=True, env=env) for name in ("alone.rb", "forced.rb")}
+    assert (runs["alone.rb"].returncode, runs["alone.rb"].stdout) == (0, ""), runs["alone.rb"].stderr
+    assert (runs["forced.rb"].returncode, runs["forced.rb"].stdout) == (0, "the block ran with 0\n"), runs["forced.rb"].stderr
+
+
 def enriching(attributes: dict[str, list[str]], first_refused: dict[str, str]):
     """A model that writes the two given lines plus, right after the opening line, the attributes listed for
     the span whose root the function mentions (``java_attr``/``ruby_attr`` form); for a span in

@@ -13,7 +13,9 @@ whose names are not known to have side effects, and constant element reads:
   an ``@ivar``, or ``self``; a bare name that is neither a parameter nor a local
   is a method call (``exit``) and refused;
 - then ``.name``, ``&.name``, ``.name?`` (``[a-z_][a-z0-9_]*``, no ``!``, no ``=``,
-  not in ``_SIDE_EFFECTS``; a ``?`` name ends the chain) and ``[0]``, ``[:id]``, ``["id"]``.
+  not in ``_SIDE_EFFECTS``; a ``?`` name ends the chain) and ``[0]``, ``[:id]``, ``["id"]``
+  (not right after the block parameter or a local holding a lambda, a method object or what a
+  call with a block returned: their ``[]`` runs code, ``Proc#[]`` is ``call``).
 
 The line is a statement of the method's own body at its top level, before its
 rescue/else/ensure clauses, after no ``return`` (ruby -w: statement not reached),
@@ -37,7 +39,8 @@ and directly before the method's closing `end` line:
 The value only reads: a parameter, a local assigned by a statement above the attribute line, an
 @instance_variable or self, then optionally argument-less reads: .name, .name?, [0], [:key], ["key"].
 A bare name that is not a parameter or local is a method call: not allowed. No arguments, no
-blocks, no `!` or `=` methods, nothing that changes state (save, pop, shift, delete...).
+blocks, no `!` or `=` methods, nothing that changes state (save, pop, shift, delete...), no index
+on the &block parameter or on a local holding a lambda or a block's result (`[]` calls it).
 An attribute line is never the method's last statement (the method returns its last value),
 never after a `return` line, never inside rescue/else/ensure. Pick meaningful values: ids, sizes,
 counts, statuses. Never secrets. If nothing qualifies, add no attribute line.
@@ -64,7 +67,10 @@ join wait signal broadcast resume terminate run start stop pause cancel finish s
 perform execute invoke commit rollback transaction deliver deliver_now deliver_later enqueue dequeue
 publish notify emit trigger fire submit validate valid? invalid?
 rand srand shuffle sample
+deq try_lock next_values accept compare_by_identity binmode wakeup transfer fdatasync wait_readable wait_writable
+rmtree mkpath mkdir rmdir destroy_all delete_all first_or_create perform_now perform_later mark_for_destruction
 """.split())  # noqa: SIM905 (a word list reads better as words)
+_METHOD_OBJECTS = ("method", "public_method", "singleton_method", "instance_method", "to_proc", "curry")  # their [] is call
 _CLAUSES = ("rescue", "else", "ensure")
 _JUMPS = ("return", "break", "next", "redo", "retry")
 
@@ -119,6 +125,8 @@ def _value(value: str, pos: int, method: Method) -> str:
     name, offset = root.group(), root.end()
     if name != "self" and not name.startswith("@") and name not in _parameters(method.node) and name not in _locals_above(method, pos):
         return f"`{name}` is not a parameter or a local assigned above: a bare name is a method call in Ruby, not allowed in an attribute value"
+    if value[offset:offset + 1] == "[" and name in _callables(method, pos):
+        return f"`{name}[…]` may have side effects: `[]` calls a block, a lambda or a method object (or a Hash's default block): use `{name}` alone"
     ended = False
     while offset < len(value):
         step = _STEP.match(value, offset)
@@ -133,9 +141,8 @@ def _value(value: str, pos: int, method: Method) -> str:
 
 
 def _parameters(node) -> set[str]:
-    parameters = node.child_by_field_name("parameters")
     names = set()
-    stack = list(parameters.named_children) if parameters is not None else []
+    stack = _parameter_nodes(node)
     while stack:
         parameter = stack.pop()
         if parameter.type == "identifier":
@@ -159,6 +166,26 @@ def _locals_above(method: Method, pos: int) -> set[str]:
         targets = left.named_children if left is not None and left.type == "left_assignment_list" else [left]
         names.update(_text(t) for t in targets if t is not None and t.type == "identifier")
     return names
+
+
+def _callables(method: Method, pos: int) -> set[str]:
+    """Names whose ``[]`` runs code: the block parameter, and locals assigned above a lambda, a method
+    object or what a call with a block returns (``proc { }``, ``Proc.new { }``, ``Hash.new { |h, k| h[k] = [] }``)."""
+    names = {_text(p.child_by_field_name("name")) for p in _parameter_nodes(method.node) if p.type == "block_parameter" and p.child_by_field_name("name")}
+    for statement in method.node.child_by_field_name("body").named_children:
+        left, right = statement.child_by_field_name("left"), statement.child_by_field_name("right")
+        if statement.end_byte > pos or statement.type != "assignment" or left is None or left.type != "identifier" or right is None:
+            continue
+        called = right.child_by_field_name("method") if right.type == "call" else None
+        blocks = right.type == "call" and any(c.type in ("block", "do_block") for c in right.children)
+        if right.type == "lambda" or blocks or (called is not None and _text(called) in _METHOD_OBJECTS):
+            names.add(_text(left))
+    return names
+
+
+def _parameter_nodes(node) -> list:
+    parameters = node.child_by_field_name("parameters")
+    return list(parameters.named_children) if parameters is not None else []
 
 
 def _text(node) -> str:

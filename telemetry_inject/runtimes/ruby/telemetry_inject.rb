@@ -428,12 +428,13 @@ module TelemetryInject
 
     # Set attribute `name` of the current span to the block's value, evaluated only when the
     # span is recorded; sensitive-looking names are redacted, long values truncated, and
-    # whatever the block raises is swallowed.
+    # whatever the block raises is swallowed (NotImplementedError too: an abstract reader is no
+    # StandardError; only exits and signals go on).
     def self.attr(name)
       span = RECORDER.recording
       RECORDER.attr(span, name, yield) unless span.nil?
       nil
-    rescue StandardError
+    rescue StandardError, ScriptError
       nil
     end
 

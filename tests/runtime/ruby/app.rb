@@ -107,7 +107,7 @@ def attributes
   TelemetryInject.attr("emoji") { "\u{1F600}" * 300 }
   TelemetryInject.attr("quote") { "say \"hi\"\n\t\u0001" }
   TelemetryInject.attr("binary") { "caf\xC3\xA9 \xFF".b }
-  TelemetryInject.attr("broken") { raise "block failed" }
+  TelemetryInject.attr("broken") { raise NotImplementedError, "an abstract reader" }
   TelemetryInject.attr("unprintable") { BasicObject.new }
   TelemetryInject.attr("lazy") { $evaluated += 1 }
   "ok"
