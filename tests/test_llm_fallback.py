@@ -923,3 +923,106 @@ def test_java_enum_constant_bodies_are_units_that_compile_and_run(java_repo: Pat
     assert sorted(json.loads(line)["name"] for line in spans.read_text().splitlines()) == ["Op.PLUS.apply", "Op.TIMES.apply", "Op.main"]
     assert subprocess.run(CLI + ["strip", "src/shop/Op.java"], cwd=java_repo, capture_output=True).returncode == 1
     assert (java_repo / "src/shop/Op.java").read_text() == source
+
+
+TRAPS_JAVA = """package shop;
+
+import java.io.IOException;
+
+@SuppressWarnings("deprecation")
+record Tag(@Deprecated String id, int weight) {
+}
+
+public class Traps {
+    static class Item {
+        int getPrice() throws IOException {
+            return 1;
+        }
+    }
+
+    static class String {
+        int size() {
+            return 0;
+        }
+    }
+
+    int place(Item item, String name, Tag tag, int count) {
+        (count)++;
+        int kept = count;
+        return kept + tag.weight();
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("item.getPrice()", "throws nothing checked"),  # unreported exception IOException: a Supplier may not throw it
+    ("name.isEmpty()", "String declares no `isEmpty()` getter"),  # this file's String, not java.lang's
+    ("count", "`count` is reassigned in the method"),  # `(count)++`: not effectively final
+    ("tag.id()", "Tag declares no `id()` getter"),  # the accessor inherits @Deprecated: [deprecation] under -Werror
+])
+def test_java_enrich_refuses_values_javac_would_reject(value: str, reason: str) -> None:
+    task = enrich_tasks(TRAPS_JAVA, "src/shop/Traps.java")["Traps.place"]
+    verdict = task.verify(with_attributes(task, [java_attr(value)], "int kept = count;"))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason
+    assert failure_class(verdict.reason) == "values-that-compile"
+
+
+def test_the_java_trap_file_compiles_with_werror_and_its_safe_values_are_accepted(tmp_path: Path) -> None:
+    """Each refusal above is about the attribute: the file itself passes javac -Xlint:all -Werror, and its other values pass."""
+    task = enrich_tasks(TRAPS_JAVA, "src/shop/Traps.java")["Traps.place"]
+    for value in ("kept", "tag.weight()", "item"):
+        verdict = task.verify(with_attributes(task, [java_attr(value)], "int kept = count;"))
+        assert verdict.accepted, verdict.reason
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop/Traps.java").write_text(TRAPS_JAVA)
+    compiled = subprocess.run([_tool("javac"), "-Xlint:all", "-Werror", "-d", str(tmp_path / "out"), "shop/Traps.java"],
+                              cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert compiled.returncode == 0, compiled.stderr
+
+
+@pytest.mark.parametrize("hidden", [
+    "// \\u000a count++;",  # javac decodes the escape first: a line break, then an increment
+    "// \\uu000A count++;",
+    "// then\r count++;",  # a lone CR ends the // comment for javac
+])
+def test_java_enrich_refuses_a_file_where_javac_reads_code_the_tree_does_not(hidden: str) -> None:
+    source = TRAPS_JAVA.replace("(count)++;", hidden)
+    task = enrich_tasks(source, "src/shop/Traps.java")["Traps.place"]
+    verdict = task.verify(with_attributes(task, [java_attr("count")], "int kept = count;"))
+    assert not verdict.accepted and "javac reads code there" in verdict.reason, verdict.reason
+    assert failure_class(verdict.reason) == "values-that-compile"
+    escaped = TRAPS_JAVA.replace("(count)++;", '// "\\\\u000a" is two characters; \\u00e9 is a letter')
+    task = enrich_tasks(escaped, "src/shop/Traps.java")["Traps.place"]
+    assert task.verify(with_attributes(task, [java_attr("count")], "int kept = count;")).accepted  # neither hides code
+
+
+NEWER_JAVA = """package shop;
+
+public class Newer {
+    record Point(int status, int y) {
+    }
+
+    int status = 7;
+
+    int place(Object o, int x) {
+        int _ = x;
+        if (!(o instanceof Point(int status, int y))) {
+            return 0;
+        }
+        int kept = y;
+        return kept + status;
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("_", "`_` is not allowed in an attribute value"),  # Java 22's unnamed variable: javac 25 says "underscore not allowed here"
+    ("status", "`status` is not a parameter, or a local declared with a value"),  # the pattern's status (1 in a run), not this.status (7)
+])
+def test_java_enrich_refuses_names_newer_java_binds_elsewhere(value: str, reason: str) -> None:
+    """Java 21+ (javac 25 confirms; the CI's javac 17 cannot compile this file): record patterns and unnamed variables."""
+    task = enrich_tasks(NEWER_JAVA, "src/shop/Newer.java")["Newer.place"]
+    verdict = task.verify(with_attributes(task, [java_attr(value)], "int kept = y;"))
+    assert not verdict.accepted and reason in verdict.reason, verdict.reason

@@ -17,8 +17,14 @@ whose validity the method's tree and its file show:
   ``.size()``/``.isEmpty()`` of a java.util collection or map (imported by name
   or written fully qualified); ``.length()`` of String, CharSequence or
   StringBuilder, ``.isEmpty()`` of String; a no-argument, non-void, non-private,
-  non-static, not deprecated ``getX()``/``isX()``, or a record component's
-  accessor, of a class or record declared in the same file.
+  non-static, not deprecated ``getX()``/``isX()`` that declares no ``throws`` (a
+  Supplier may not throw a checked exception), or a record component's accessor,
+  of a class or record declared in the same file.
+
+javac reads a Unicode escape before anything else (``// \u000a x++;`` is an
+increment), and a lone carriage return ends a ``//`` comment; the tree does not
+see either, so a file with an escape of an ASCII character or a lone CR gets no
+attribute.
 
 What one file cannot show stays a small risk: a class named like a java.lang
 type (``String``) in another file of the same package, or a member type
@@ -53,7 +59,7 @@ ATTR_START = re.compile(r"[ \t]*telemetry_inject\.Telemetry\.attr\b")
 METHOD_TYPES = ("method_declaration", "constructor_declaration", "compact_constructor_declaration")
 _FORM = re.compile(r'(?P<indent>[ \t]*)telemetry_inject\.Telemetry\.attr\((?P<key>"[^"]*"), \(\) -> (?P<value>.+?)\);')
 _VALUE = re.compile(r"(?:(?P<this>this)\.)?(?P<root>[A-Za-z_][A-Za-z0-9_]*)(?:\.(?P<member>[A-Za-z_][A-Za-z0-9_]*)(?P<call>\(\))?)?")
-_KEYWORDS = frozenset({"this", "super", "null", "true", "false", "class", "new", "var", "int", "long", "boolean"})
+_KEYWORDS = frozenset({"this", "super", "null", "true", "false", "class", "new", "var", "int", "long", "boolean", "_"})
 _SHAPES = "a name or this.field, alone or with .length, .size(), .isEmpty(), .length() or a getter"
 _COLLECTIONS = frozenset({
     "Collection", "List", "ArrayList", "LinkedList", "Vector", "Stack", "Set", "HashSet", "LinkedHashSet", "TreeSet", "SortedSet",
@@ -67,6 +73,9 @@ _COMPLETES = frozenset({
     "line_comment", "block_comment", "class_declaration", "record_declaration", "enum_declaration", "interface_declaration",
 })
 _TYPE_DECLARATIONS = ("class_declaration", "record_declaration", "enum_declaration", "interface_declaration")
+# What javac decodes or breaks lines at and the tree does not: a Unicode escape (an odd run of backslashes) of an ASCII
+# character, and a carriage return without its line feed.
+_HIDDEN_CODE = re.compile(rb"(?<!\\)(?:\\\\)*\\u+00[0-7][0-9a-fA-F]|\r(?!\n)")
 
 
 class _Declared(NamedTuple):
@@ -83,6 +92,9 @@ def check(line: str, pos: int, method: Method) -> tuple[str, str]:
     if form["indent"] != method.indent:
         return f"an attribute line goes at the body's indentation ({method.indent!r})", ""
     problem, name = attribute_name(form["key"])
+    if not problem and _HIDDEN_CODE.search(method.source):
+        problem = ("the file has a Unicode escape of an ASCII character or a lone carriage return: javac reads code there "
+                   "(`// \\u000a x++;` increments x) that the names cannot be checked against")
     return (problem, "") if problem else ((_placement(method, pos) or _value(form["value"], pos, method)), name)
 
 
@@ -126,7 +138,7 @@ def _member(scope: _Scope, root: str, declared: _Declared, member: str | None, c
     described = _text(declared.type) + ("[]" if declared.array and declared.type is not None and declared.type.type != "array_type" else "")
     if not call:
         return "" if member == "length" and kind == "array" else f"`.{member}` is not allowed on `{root}` (declared `{described}`): only .length of an array"
-    if (member in ("size", "isEmpty") and kind == "collection") or (member == "length" and kind == "string") or (member == "isEmpty" and name == "String"):
+    if (member in ("size", "isEmpty") and kind == "collection") or (member == "length" and kind == "string") or (member == "isEmpty" and kind == "string" and name == "String"):
         return ""
     if kind == "class":
         return _getter(decl, member)
@@ -144,11 +156,13 @@ def _getter(decl, member: str) -> str:
         parameters = method.child_by_field_name("parameters")
         modifiers = _modifiers(method)
         if (parameters is not None and not parameters.named_children and method.child_by_field_name("type").type != "void_type"
-                and not {"private", "static", "Deprecated"} & modifiers):
+                and not {"private", "static", "Deprecated"} & modifiers and not any(c.type == "throws" for c in method.children)):
             return ""
-    if member in components and not own:
+    component = next((c for c in _record_components(decl) if _text(c.child_by_field_name("name")) == member), None)
+    if component is not None and not own and "Deprecated" not in _modifiers(component):  # the accessor inherits the annotation
         return ""
-    return f"{_text(decl.child_by_field_name('name'))} declares no `{member}()` getter without parameters that is non-void, non-private, non-static and not deprecated"
+    return (f"{_text(decl.child_by_field_name('name'))} declares no `{member}()` getter without parameters that is non-void, non-private, "
+            "non-static, not deprecated and throws nothing checked (no throws clause)")
 
 
 class _Scope:
@@ -215,17 +229,17 @@ class _Scope:
     def _assigned(self) -> set[str]:
         names = set()
         for node in _walk(self.node):
-            if node.type == "assignment_expression" and node.child_by_field_name("left").type == "identifier":
-                names.add(_text(node.child_by_field_name("left")))
-            elif node.type == "update_expression":
-                names.update(_text(c) for c in node.named_children if c.type == "identifier")
+            if node.type == "assignment_expression":
+                names.add(_text(_unparenthesized(node.child_by_field_name("left"))))
+            elif node.type == "update_expression":  # `(x)++` increments x too
+                names.update(_text(_unparenthesized(c)) for c in node.named_children)
         return names
 
     def _declared_anywhere(self) -> set[str]:
         names = set()
         for node in _walk(self.node):
             if node.type in ("variable_declarator", "formal_parameter", "catch_formal_parameter", "enhanced_for_statement", "resource",
-                             "instanceof_expression", "type_pattern"):
+                             "instanceof_expression", "type_pattern", "record_pattern_component"):
                 name = node.child_by_field_name("name")
                 names.update(_text(c) for c in ([name] if name is not None else node.named_children) if c.type == "identifier")
             elif node.type in ("lambda_expression", "inferred_parameters"):
@@ -336,6 +350,12 @@ def _modifiers(node) -> set[str]:
 
 def _is_array(node) -> bool:
     return node.child_by_field_name("dimensions") is not None or any(c.type == "dimensions" for c in node.children)
+
+
+def _unparenthesized(node):
+    while node is not None and node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    return node
 
 
 def _walk(node):
