@@ -18,7 +18,7 @@ from telemetry_inject.llm.enrich import Task
 from telemetry_inject.llm.verify import verify_wrapped
 
 PROMPT_VERSION = "fallback-1"
-ENRICH_PROMPT_VERSION = "wrapped-enrich-1"
+ENRICH_PROMPT_VERSION = "wrapped-enrich-2"
 
 
 def wrap_task(
