@@ -423,3 +423,27 @@ def test_typescript_type_checks_and_runs_for_both_module_systems(tmp_path):
                                   'export const h: number = _tel.start("x", "wrong.ts", "1");\n')
     proc = _tsc(esm, "--noEmit", "--module", "nodenext", "--moduleResolution", "nodenext", "wrong.ts")
     assert proc.returncode != 0 and "TS2345" in proc.stdout and "TS2322" in proc.stdout
+
+
+def test_a_parent_written_before_its_child_starts_keeps_the_link(tmp_path):
+    """Span ids are made when first needed (a child's start, or the write): a parent flushed before a
+    timer it set starts a child still gives that child its own id as parent_span_id."""
+    sandbox(tmp_path)
+    (tmp_path / "late.cjs").write_text(
+        "const _tel = require('./_telemetry_utils.cjs');\n"
+        "function child() { const s = _tel.start('child', 'late.cjs', 2); try { return 1; } finally { s.end(); } }\n"
+        "function parent() {\n"
+        "  const s = _tel.start('parent', 'late.cjs', 3);\n"
+        "  try { setTimeout(() => { child(); child(); }, 20); return 0; } finally { s.end(); }\n"
+        "}\n"
+        "parent();\n"
+        "_tel.flush();\n"
+        "console.log(require('node:fs').readFileSync(process.env.TELEMETRY_INJECT_OUT, 'utf8').split('\\n').length - 1);\n"
+    )
+    records, proc = run_node(tmp_path, "late.cjs")
+    assert proc.stdout.strip() == "1", "the parent was on disk before its children started"
+    check_schema(records)
+    (parent,) = [r for r in records if r["name"] == "parent"]
+    children = [r for r in records if r["name"] == "child"]
+    assert len(children) == 2 and len({c["span_id"] for c in children} | {parent["span_id"]}) == 3
+    assert all(c["parent_span_id"] == parent["span_id"] and c["trace_id"] == parent["trace_id"] for c in children)

@@ -180,7 +180,7 @@ function recording(env, sink, fs) {
       this.filepath = filepath;
       this.lineno = lineno;
       this.traceId = traceId;
-      this.id = newId();
+      this.id = null; // made when first needed (idOf): a leaf's only at write time, off the call's path
       this.parentId = parentId;
       this.kind = kind;
       this.error = null;
@@ -244,7 +244,7 @@ function recording(env, sink, fs) {
       const parent = get(where);
       if (parent === UNSAMPLED) return NOOP;
       let handle;
-      if (parent !== undefined) handle = new Span(name, filepath, lineno, parent.traceId, parent.id, 0);
+      if (parent !== undefined) handle = new Span(name, filepath, lineno, parent.traceId, idOf(parent), 0);
       else if (sampledOut()) handle = new Unsampled(true);
       else handle = new Span(name, filepath, lineno, newTraceId(), null, 0);
       handle.resource = where;
@@ -261,7 +261,7 @@ function recording(env, sink, fs) {
       const parent = current();
       if (parent === UNSAMPLED) return NOOP;
       if (parent === undefined) return sampledOut() ? new Unsampled(false) : new Span(name, filepath, lineno, newTraceId(), null, 1);
-      return new Span(name, filepath, lineno, parent.traceId, parent.id, 1);
+      return new Span(name, filepath, lineno, parent.traceId, idOf(parent), 1);
     } catch {
       return NOOP;
     }
@@ -272,7 +272,7 @@ function recording(env, sink, fs) {
       const parent = current();
       if (parent === UNSAMPLED) return NOOP;
       if (parent === undefined) return sampledOut() ? NOOP : new Span(name, filepath, lineno, newTraceId(), null, 2);
-      return new Span(name, filepath, lineno, parent.traceId, parent.id, 2);
+      return new Span(name, filepath, lineno, parent.traceId, idOf(parent), 2);
     } catch {
       return NOOP;
     }
@@ -353,6 +353,9 @@ function recording(env, sink, fs) {
     const id = pool.slice(position, position += 16);
     return id === '0000000000000000' ? newId() : id;
   }
+  function idOf(span) {
+    return span.id === null ? (span.id = newId()) : span.id;
+  }
   function newTraceId() {
     if (position + 32 > pool.length) refill();
     const id = pool.slice(position, position += 32);
@@ -403,7 +406,7 @@ function recording(env, sink, fs) {
     const total = originNanos + Math.round(span.t0 * 1e6);
     const carry = Math.floor(total / 1e9);
     if (originSeconds + carry !== seconds) secondsText = String(seconds = originSeconds + carry);
-    return span.traceId + '","span_id":"' + span.id + '","parent_span_id":'
+    return span.traceId + '","span_id":"' + idOf(span) + '","parent_span_id":'
       + (span.parentId === null ? 'null' : '"' + span.parentId + '"')
       + ',"start_ns":' + secondsText + String(total - carry * 1e9 + 1e9).slice(1)
       + ',"duration_ns":' + Math.max(0, Math.round(span.duration * 1e6));
