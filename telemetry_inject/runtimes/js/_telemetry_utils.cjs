@@ -243,9 +243,15 @@ function recording(env, sink, fs) {
       const where = resource();
       const parent = get(where);
       if (parent === UNSAMPLED) return NOOP;
+      if (parent !== undefined) { // the common case: a child of a recording span
+        const span = new Span(name, filepath, lineno, parent.traceId, idOf(parent), 0);
+        span.resource = where;
+        span.previous = parent;
+        set(where, span);
+        return span;
+      }
       let handle;
-      if (parent !== undefined) handle = new Span(name, filepath, lineno, parent.traceId, idOf(parent), 0);
-      else if (sampledOut()) handle = new Unsampled(true);
+      if (sampledOut()) handle = new Unsampled(true);
       else handle = new Span(name, filepath, lineno, newTraceId(), null, 0);
       handle.resource = where;
       handle.previous = parent;
