@@ -42,9 +42,9 @@ class Go:
 
     @cached_property
     def _language(self) -> tree_sitter.Language:
-        import tree_sitter_go  # on first use: a Python-only repository's hook never loads the Go grammar
+        from telemetry_inject.languages import grammar  # on first use: a Python-only repository's hook never loads it
 
-        return tree_sitter.Language(tree_sitter_go.language())
+        return grammar("tree_sitter_go")
 
     @cached_property
     def _query(self) -> tree_sitter.Query:

@@ -73,9 +73,9 @@ class JavaScript:
 
     @cached_property
     def _languages(self) -> tuple[tree_sitter.Language, ...]:
-        import tree_sitter_javascript  # on first use: the hook of a repository without JS never loads it
+        from telemetry_inject.languages import grammar  # on first use: the hook of a repository without JS never loads it
 
-        return (tree_sitter.Language(tree_sitter_javascript.language()),)
+        return (grammar("tree_sitter_javascript"),)
 
     @cached_property
     def _queries(self) -> list[tuple[tree_sitter.Language, tree_sitter.Query]]:
@@ -179,9 +179,9 @@ class TypeScript(JavaScript):
 
     @cached_property
     def _languages(self) -> tuple[tree_sitter.Language, ...]:
-        import tree_sitter_typescript
+        from telemetry_inject.languages import grammar
 
-        return (tree_sitter.Language(tree_sitter_typescript.language_typescript()), tree_sitter.Language(tree_sitter_typescript.language_tsx()))
+        return (grammar("tree_sitter_typescript", "language_typescript"), grammar("tree_sitter_typescript", "language_tsx"))
 
     def parser(self) -> _DialectParser:
         return _DialectParser(tree_sitter.Parser(self._languages[0]), tree_sitter.Parser(self._languages[1]))

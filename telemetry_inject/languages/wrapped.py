@@ -11,7 +11,6 @@ strip removes those with the two. The shapes are documented in each runtime's he
 """
 from __future__ import annotations
 
-import importlib
 import re
 from functools import cached_property
 from pathlib import PurePath
@@ -153,7 +152,9 @@ class WrappedLanguage:
 
     @cached_property
     def _language(self) -> tree_sitter.Language:
-        return tree_sitter.Language(importlib.import_module(self.grammar).language())
+        from telemetry_inject.languages import grammar
+
+        return grammar(self.grammar)
 
     def parser(self) -> tree_sitter.Parser:
         return tree_sitter.Parser(self._language)

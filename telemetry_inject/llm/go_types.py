@@ -76,18 +76,10 @@ class FunctionFacts(NamedTuple):
         return next((row for row in self.leaving if row < line), None)
 
 
-@lru_cache(maxsize=1)
-def _language():
-    import tree_sitter
-    import tree_sitter_go
-
-    return tree_sitter.Language(tree_sitter_go.language())
-
-
 def parse(source: bytes):
-    import tree_sitter
+    from telemetry_inject.languages import LANGUAGES
 
-    return tree_sitter.Parser(_language()).parse(source)  # a parser per call: verifiers run on threads
+    return LANGUAGES["go"].parser().parse(source)  # a parser per call: verifiers run on threads
 
 
 def statements(block) -> list:

@@ -58,10 +58,9 @@ def span_lines(unit, text: bytes) -> tuple[int, int]:
 
 @lru_cache(maxsize=1)
 def _parser():
-    import tree_sitter
-    import tree_sitter_javascript
+    from telemetry_inject.languages import LANGUAGES
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+    return LANGUAGES["javascript"].parser()
 
 
 def verify_js_enrichment(original: bytes, answer: str, span: tuple[int, int] | None = None) -> Verdict:

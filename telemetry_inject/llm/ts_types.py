@@ -32,10 +32,10 @@ class TypeFacts(NamedTuple):
 @lru_cache(maxsize=2)
 def _parser(grammar: str):
     import tree_sitter
-    import tree_sitter_typescript
 
-    language = tree_sitter_typescript.language_tsx() if grammar == "tsx" else tree_sitter_typescript.language_typescript()
-    return tree_sitter.Parser(tree_sitter.Language(language))
+    from telemetry_inject.languages import grammar as load
+
+    return tree_sitter.Parser(load("tree_sitter_typescript", "language_tsx" if grammar == "tsx" else "language_typescript"))
 
 
 # --- what the file declares ---------------------------------------------------------------------
