@@ -22,7 +22,7 @@ import re
 
 from telemetry_inject.llm import go_types
 from telemetry_inject.llm.go_types import FunctionFacts, check_value, function_facts, parse
-from telemetry_inject.llm.verify import _SENSITIVE, MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
+from telemetry_inject.llm.verify import _SENSITIVE, Verdict, attribute_lines
 
 PROMPT_VERSION = "go-enrich-2"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one Go function for telemetry.
@@ -55,18 +55,10 @@ def enrich_task(session, text: bytes, unit, raw: bytes):
 def verify_go_enrichment(original: bytes, answer: str, facts: FunctionFacts) -> Verdict:
     """Accept ``answer`` for ``original`` (one function's source) only under I9, with every value
     proven to compile; accepted lines come back in gofmt's form."""
-    lines = answer_lines(original, answer)
-    if isinstance(lines, Verdict):
-        return lines
-    want, got, newline, trailing = lines
-    kept = [line for line in got if not _ATTR_LINE.match(line)]
-    if kept != want:
-        return Verdict(False, _first_difference(newline.join(want), newline.join(kept), newline), original)
-    added = sum(1 for line in got if _ATTR_LINE.match(line))
-    if not added:
-        return Verdict(False, "no telemetry statement was added", original)
-    if added > MAX_ATTRIBUTES:
-        return Verdict(False, f"{added} attributes; at most {MAX_ATTRIBUTES}", original)
+    checked = attribute_lines(original, answer, _ATTR_LINE)
+    if isinstance(checked, Verdict):
+        return checked
+    (_, got, newline, trailing), _ = checked
     names, insertions, output, before = [], [], [], 0
     for number, line in enumerate(got, 1):
         if not _ATTR_LINE.match(line):

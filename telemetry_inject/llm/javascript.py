@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from telemetry_inject.languages.javascript import _ATTR as STRIPPED_FORM  # the exact line `strip` removes
-from telemetry_inject.llm.verify import MAX_ATTRIBUTES, Verdict, _first_difference, answer_lines
+from telemetry_inject.llm.verify import Verdict, attribute_lines
 
 PROMPT_VERSION = "javascript-enrich-3"  # in the cache key: change it with the prompt or the verifier
 RULES = """You add span attributes to one JavaScript function for telemetry.
@@ -72,18 +72,10 @@ def verify_attributes(original: bytes, answer: str, parser, reads: frozenset[str
     """``original`` plus one to five ``_tel.attr`` lines in the form strip removes, each a statement of the
     function's own body inside ``span`` (see ``span_lines``; None: before the closing line) whose value
     is built from ``reads`` (node types of ``parser``'s grammar) only."""
-    lines = answer_lines(original, answer)
-    if isinstance(lines, Verdict):
-        return lines
-    want, got, newline, trailing = lines
-    kept = [line for line in got if not _ATTR_LINE.match(line)]
-    if kept != want:
-        return Verdict(False, _first_difference(newline.join(want), newline.join(kept), newline), original)
-    added = [(n, line) for n, line in enumerate(got, 1) if _ATTR_LINE.match(line)]
-    if not added:
-        return Verdict(False, "no telemetry statement was added", original)
-    if len(added) > MAX_ATTRIBUTES:
-        return Verdict(False, f"{len(added)} attributes; at most {MAX_ATTRIBUTES}", original)
+    checked = attribute_lines(original, answer, _ATTR_LINE)
+    if isinstance(checked, Verdict):
+        return checked
+    (want, got, newline, trailing), added = checked
     names = []
     for number, line in added:
         problem, name = check_statement(parser, line.strip(), reads)

@@ -175,6 +175,24 @@ def answer_lines(original: bytes, answer: str) -> AnswerLines | Verdict:
     return AnswerLines(want, got, newline, trailing)
 
 
+def attribute_lines(original: bytes, answer: str, attr_line: re.Pattern[str]) -> tuple[AnswerLines, list[tuple[int, str]]] | Verdict:
+    """The answer's lines and its attribute lines (``attr_line`` matches them) with their answer line numbers,
+    once the other lines are the original's, byte for byte, and one to MAX_ATTRIBUTES were added; else the refusal."""
+    lines = answer_lines(original, answer)
+    if isinstance(lines, Verdict):
+        return lines
+    want, got, newline, _ = lines
+    kept = [line for line in got if not attr_line.match(line)]
+    if kept != want:
+        return Verdict(False, _first_difference(newline.join(want), newline.join(kept), newline), original)
+    added = [(n, line) for n, line in enumerate(got, 1) if attr_line.match(line)]
+    if not added:
+        return Verdict(False, "no telemetry statement was added", original)
+    if len(added) > MAX_ATTRIBUTES:
+        return Verdict(False, f"{len(added)} attributes; at most {MAX_ATTRIBUTES}", original)
+    return lines, added
+
+
 def verify_wrapped(original: bytes, answer: str, opening: bytes, closing: bytes, open_at: int, close_at: int, shape) -> Verdict:
     """Accept an answer that is ``original`` plus exactly ``opening`` before its line ``open_at`` and
     ``closing`` before its line ``close_at`` (0-based line indexes), and nothing else (languages without
