@@ -9,9 +9,8 @@ from pathlib import Path
 from telemetry_inject.config import Settings
 from telemetry_inject.engine.cache import CACHE_DIR
 from telemetry_inject.errors import UserError
-from telemetry_inject.languages import language_for
+from telemetry_inject.languages import RUNTIME_MARKER, language_for
 
-RUNTIME_MARKER = b"by telemetry-inject"
 _PRUNED = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", "testdata", CACHE_DIR, "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"})
 
 

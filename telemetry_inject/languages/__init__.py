@@ -71,6 +71,18 @@ LANGUAGES: Mapping[str, Language] = _Languages()
 _BY_EXTENSION = {ext: name for name, (_, _, extensions) in REGISTRY.items() for ext in extensions}
 
 
+RUNTIME_MARKER = b"by telemetry-inject"  # in the header of every runtime file the tool writes
+
+
+def carries_runtime_marker(path: PurePath) -> bool:
+    """Whether the file at ``path`` starts like a runtime file this tool wrote."""
+    try:
+        with open(path, "rb") as f:
+            return RUNTIME_MARKER in f.read(600)
+    except OSError:
+        return False
+
+
 def grammar(package: str, function: str = "language") -> tree_sitter.Language:
     """The tree-sitter language a grammar wheel's compiled ``_binding`` gives, loaded without running
     the package's ``__init__``: that imports ``importlib.resources`` for the highlight queries (and with it

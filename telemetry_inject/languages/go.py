@@ -141,13 +141,9 @@ class Go:
         return [(path, runtime_source(self))]
 
     def is_runtime(self, path: PurePath) -> bool:
-        if path.name != RUNTIME_FILENAME:
-            return False
-        try:
-            with open(path, "rb") as f:
-                return b"by telemetry-inject" in f.read(600)
-        except OSError:
-            return False
+        from telemetry_inject.languages import carries_runtime_marker
+
+        return path.name == RUNTIME_FILENAME and carries_runtime_marker(path)
 
 
 def _defer_line(source: bytes, body) -> tuple[int, int] | None:

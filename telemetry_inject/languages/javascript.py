@@ -158,13 +158,9 @@ class JavaScript:
         return [(path.parent / name, pkgutil.get_data("telemetry_inject.runtimes", f"js/{name}")) for name in RUNTIME_FILES]
 
     def is_runtime(self, path: PurePath) -> bool:
-        if path.name not in RUNTIME_FILES:
-            return False
-        try:
-            with open(path, "rb") as f:
-                return b"by telemetry-inject" in f.read(600)
-        except OSError:
-            return False
+        from telemetry_inject.languages import carries_runtime_marker
+
+        return path.name in RUNTIME_FILES and carries_runtime_marker(path)
 
 
 class TypeScript(JavaScript):
