@@ -37,6 +37,27 @@ def chdir(monkeypatch: pytest.MonkeyPatch):
     return _chdir
 
 
+def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, bytes]:
+    """Run ``args`` with stderr on a pseudo-terminal, as a user at a terminal sees it, and stdout piped:
+    (the finished process, every byte the terminal showed)."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=secondary, timeout=120)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    return proc, shown
+
+
 def pythonpath_env(*paths: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_INJECT", "OTEL_"))}
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in paths)

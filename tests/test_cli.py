@@ -252,24 +252,12 @@ def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path) -> None:
 
 
 def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
-    import pty
+    from conftest import run_on_terminal
 
     for i in range(220):
         (tmp_path / f"m{i}.py").write_text(f"def f{i}():\n    return {i}\n")
     env = {k: v for k, v in pythonpath_env(REPO).items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "100"}
-    primary, secondary = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "telemetry_inject", "status", "."], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=secondary, timeout=120)
-    os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(primary)
+    proc, shown = run_on_terminal([sys.executable, "-m", "telemetry_inject", "status", "."], tmp_path, env)
     assert proc.returncode == 0
     assert b"status" in shown and b"\x1b[" in shown, "a live progress display on the terminal"
     assert b"\x1b[" not in proc.stdout, "the report itself stays plain"

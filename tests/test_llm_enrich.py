@@ -241,26 +241,12 @@ def test_a_failure_class_a_shipped_lesson_covers_is_not_learned(shop: Path, caps
 
 def test_the_terminal_shows_progress_with_the_running_cost(shop: Path) -> None:
     """On a terminal, stderr carries a live line with the money spent so far; the report on stdout stays plain."""
-    import os
-    import pty
+    from conftest import run_on_terminal
 
     env = {k: v for k, v in pythonpath_env(Path(__file__).resolve().parent.parent).items() if k != "CI"} | {"TERM": "xterm", "COLUMNS": "100"}
     with FakeLLM([PLACE, SHIP]) as server:
         server.delay = 0.3  # long enough for a refresh of the display
-        primary, secondary = pty.openpty()
-        proc = subprocess.run([sys.executable, "-m", "telemetry_inject", *enrich(server)[:-1], "--format", "text", "shop.py"],
-                              cwd=shop, env=env, stdout=subprocess.PIPE, stderr=secondary, timeout=120)
-        os.close(secondary)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-        os.close(primary)
+        proc, shown = run_on_terminal([sys.executable, "-m", "telemetry_inject", *enrich(server)[:-1], "--format", "text", "shop.py"], shop, env)
     assert proc.returncode == 1
     assert b"LLM $0.0" in shown and b"\x1b[" in shown, shown[-300:]
     assert b"\x1b[" not in proc.stdout and b"LLM: 2 calls" in proc.stdout

@@ -298,12 +298,9 @@ def test_ruby_private_def_methods_are_units_and_stay_valid_ruby(git_repo: Path) 
     assert (run.returncode, run.stdout, run.stderr) == (0, "42\n", "")
 
 
-def test_a_touched_method_that_moved_gets_its_opening_line_refreshed_without_any_llm(java_repo: Path) -> None:
-    server = FakeLLM([])
-    server.default = obedient
-    with server:
-        assert fallback(java_repo, server, ".").returncode == 1
-    cart = java_repo / "src/shop/Cart.java"
+def rerun_after_moving_every_method(java_repo: Path, cart: Path) -> None:
+    """Commit the instrumented repository, move every method of ``cart`` two lines down, touch `total`,
+    and run `run --staged` (no LLM flag: the opening lines are refreshed by the tool itself)."""
     git(java_repo, "add", "-A")
     git(java_repo, "commit", "-qm", "instrumented")
     text = cart.read_text().replace("public class Cart {\n", "public class Cart {\n    // a comment moves every method down\n\n")
@@ -312,6 +309,15 @@ def test_a_touched_method_that_moved_gets_its_opening_line_refreshed_without_any
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([*CLI, "run", "--staged", "--format", "json", "."], cwd=java_repo, env=env, capture_output=True, text=True)
     assert proc.returncode == 1, proc.stdout + proc.stderr
+
+
+def test_a_touched_method_that_moved_gets_its_opening_line_refreshed_without_any_llm(java_repo: Path) -> None:
+    server = FakeLLM([])
+    server.default = obedient
+    with server:
+        assert fallback(java_repo, server, ".").returncode == 1
+    cart = java_repo / "src/shop/Cart.java"
+    rerun_after_moving_every_method(java_repo, cart)
     after = cart.read_text()
     assert 'telemetry_inject.Telemetry.start("Cart.total", "src/shop/Cart.java", 33); try {' in after  # was 31: touched, refreshed
     assert 'telemetry_inject.Telemetry.start("Cart.add", "src/shop/Cart.java", 22); try {' in after  # untouched: left as it was
@@ -755,18 +761,12 @@ def test_a_moved_enriched_method_gets_its_opening_line_refreshed_and_keeps_its_a
     with server:
         assert enrich(java_repo, server, ".").returncode == 1
     cart = java_repo / "src/shop/Cart.java"
-    git(java_repo, "add", "-A")
-    git(java_repo, "commit", "-qm", "instrumented")
-    text = cart.read_text().replace("public class Cart {\n", "public class Cart {\n    // a comment moves every method down\n\n")
-    cart.write_text(text.replace("        int sum = 0;\n", "        int sum = 0; // touched\n"))
-    git(java_repo, "add", "-A")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([*CLI, "run", "--staged", "--format", "json", "."], cwd=java_repo, env=env, capture_output=True, text=True)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rerun_after_moving_every_method(java_repo, cart)
     after = cart.read_text().splitlines()
     [opening] = [i for i, line in enumerate(after) if 'start("Cart.total"' in line]
     assert after[opening - 1].startswith("    public int total()") and f'"src/shop/Cart.java", {opening}); try {{' in after[opening]
     assert after[opening + 1] == '        telemetry_inject.Telemetry.attr("cart.items", () -> this.prices.size());'
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     stripped = subprocess.run([*CLI, "strip", "src/shop/Cart.java"], cwd=java_repo, env=env, capture_output=True, text=True)
     assert stripped.returncode in (0, 1), stripped.stderr
     assert "telemetry_inject" not in cart.read_text()
