@@ -15,6 +15,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,17 +55,22 @@ def staged_django(tmp: Path) -> tuple[Path, list[str]]:
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "sdist")
+    restage(repo, 0)
+    return repo, list(EDITS)
+
+
+def restage(repo: Path, run: int) -> None:
+    """Stage a new edit of the same 5 functions (the comment differs per run): no run sees content seen before."""
     for name, count in EDITS.items():
         path = repo / name
-        lines = path.read_text().splitlines(keepends=True)
+        lines = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=repo, capture_output=True, text=True, check=True).stdout.splitlines(keepends=True)
         done = 0
         for i, line in enumerate(lines):
             if done < count and i > 100 * (done + 1) and re.match(r"\s+return \w", line):
-                lines[i] = line.rstrip("\n") + "  # edited\n"
+                lines[i] = line.rstrip("\n") + f"  # edited {run}\n"
                 done += 1
         path.write_text("".join(lines))
     git(repo, "add", "-u")
-    return repo, list(EDITS)
 
 
 def timed(cmd: list[str], cwd: Path, repeat: int, reset=None, env=None) -> float:
@@ -78,6 +84,25 @@ def timed(cmd: list[str], cwd: Path, repeat: int, reset=None, env=None) -> float
     return median(times)
 
 
+class Restager:
+    def __init__(self, repo: Path) -> None:
+        self.repo, self.run = repo, 0
+
+    def __call__(self) -> None:
+        self.run += 1
+        restage(self.repo, self.run)
+
+
+def stop_server(repo: Path) -> None:
+    pid_file = repo / ".telemetry_cache/hook-server.pid"
+    if pid_file.exists():
+        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        for _ in range(100):
+            if not pid_file.exists():
+                break
+            time.sleep(0.05)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
@@ -86,11 +111,26 @@ def main() -> None:
     hook_env = os.environ | {"PRE_COMMIT": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         repo, files = staged_django(Path(tmp))
-        restore = lambda: subprocess.run(["git", "checkout", "--", *files], cwd=repo, check=True)  # noqa: E731
         fresh_black = lambda: os.environ.__setitem__("BLACK_CACHE_DIR", tempfile.mkdtemp(dir=tmp))  # noqa: E731
         rows = [
-            ("telemetry-inject hook (5 functions, 3 files)", timed([str(tool), "hook", *files], repo, args.repeat, restore, hook_env)),
-            ("telemetry-inject hook --check", timed([str(tool), "hook", "--check", *files], repo, args.repeat, None, hook_env)),
+            ("telemetry-inject hook (5 functions, 3 files)", timed([str(tool), "hook", *files], repo, args.repeat, Restager(repo), hook_env)),
+            ("telemetry-inject hook --check", timed([str(tool), "hook", "--check", *files], repo, args.repeat, Restager(repo), hook_env)),
+        ]
+        (repo / ".telemetry-inject.toml").write_text("hook-server = true\n")
+        restage(repo, 0)
+        subprocess.run([str(tool), "hook", *files], cwd=repo, capture_output=True, env=hook_env)  # starts the server
+        for _ in range(100):
+            if (repo / ".telemetry_cache/hook.sock").exists():
+                break
+            time.sleep(0.05)
+        first = timed([str(tool), "hook", *files], repo, 1, Restager(repo), hook_env)  # its first call: imports, grammar
+        rows += [
+            ("hook, hook-server on (5 functions, 3 files)", timed([str(tool), "hook", *files], repo, args.repeat, Restager(repo), hook_env)),
+            ("hook --check, hook-server on", timed([str(tool), "hook", "--check", *files], repo, args.repeat, Restager(repo), hook_env)),
+        ]
+        stop_server(repo)
+        (repo / ".telemetry-inject.toml").unlink()
+        rows += [
             ("black --check (fresh cache)", timed([str(BIN / "black"), "--check", "-q", *files], repo, args.repeat, fresh_black)),
             ("darker --check --revision HEAD", timed([str(BIN / "darker"), "--check", "--revision", "HEAD", *files], repo, args.repeat)),
             ("ruff format --check", timed([str(BIN / "ruff"), "format", "--check", "-q", *files], repo, args.repeat)),
@@ -110,14 +150,16 @@ def main() -> None:
         git(repo, "add", "-u")
         big_t = timed([str(tool), "hook", "--check", one], repo, args.repeat, None, hook_env)
         small_t = timed([str(tool), "hook", "--check", "calc.py"], small, args.repeat, None, hook_env)
-    black = rows[2][1]
+    black = rows[4][1]
     print(f"{machine()}; median of {args.repeat}; telemetry-inject from a regular install\n")
     print("| command | median ms | black ÷ this |")
     print("|---|---:|---:|")
     for label, seconds in rows:
         print(f"| {label} | {seconds * 1000:.0f} | {black / seconds:.1f}× |")
-    hook = rows[0][1]
-    print(f"\ntarget hook ≤ 50 ms and ≥ 6× faster than black: {hook * 1000:.0f} ms, {black / hook:.1f}× → {'PASS' if hook <= 0.05 and black / hook >= 6 else 'MISS'}")
+    for label, hook in (("default", rows[0][1]), ("hook-server on", rows[2][1])):
+        verdict = "PASS" if hook <= 0.05 and black / hook >= 6 else "MISS"
+        print(f"\ntarget hook ≤ 50 ms and ≥ 6× faster than black, {label}: {hook * 1000:.0f} ms, {black / hook:.1f}× → {verdict}")
+    print(f"(hook-server on: the server's first call, after its start, took {first * 1000:.0f} ms)")
     print("\n| scaling: touch 1 function | median ms |\n|---|---:|")
     print(f"| Django repository ({one}) | {big_t * 1000:.0f} |\n| 10-function repository | {small_t * 1000:.0f} |")
     print(f"\ntarget ratio ≤ 1.2: {big_t / small_t:.2f} → {'PASS' if big_t / small_t <= 1.2 else 'MISS'}")

@@ -23,9 +23,10 @@ class Settings(NamedTuple):
     strict: bool = False  # the hook: an unparsable staged file blocks the commit
     lessons_dir: str | None = None  # the project's own prompt lessons (<dir>/<language>/*.md), relative to root
     go_runtime_dir: str = "internal/telemetry"  # the Go runtime package, relative to each go.mod
+    hook_server: bool = False  # the hook: keep a resident process per repository that answers later calls (hook/server.py)
 
 
-_TYPES = {"exclude": list, "level": str, "python_runtime_module": str, "python_runtime_path": str, "max_file_bytes": int, "scope": str, "strict": bool, "lessons_dir": str, "go_runtime_dir": str}
+_TYPES = {"exclude": list, "level": str, "python_runtime_module": str, "python_runtime_path": str, "max_file_bytes": int, "scope": str, "strict": bool, "lessons_dir": str, "go_runtime_dir": str, "hook_server": bool}
 _CHOICES = {"level": LEVELS, "scope": ("diff", "all")}
 
 

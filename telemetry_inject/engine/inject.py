@@ -11,6 +11,7 @@ from typing import NamedTuple, TypeVar
 
 import tree_sitter
 
+from telemetry_inject.engine import trees
 from telemetry_inject.engine.source import SourceError, SourceText, read_source
 from telemetry_inject.engine.units import Edit, FunctionUnit, apply_edits, first_error_line
 from telemetry_inject.engine.units import line_end as _line_end
@@ -56,9 +57,16 @@ class Injection(NamedTuple):
         return tuple(f for f in self.functions if f.status == "instrumented")
 
 
-def parse(language: Language, src: SourceText, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
+def parse(language: Language, src: SourceText, old_tree: tree_sitter.Tree | None = None, memo_key: str = "") -> tree_sitter.Tree:
+    """``src``'s tree (incremental from ``old_tree``, or from the trees a hook server remembers under ``memo_key``)."""
     parser = language.parser()
-    tree = parser.parse(src.parse_bytes, old_tree) if old_tree is not None else parser.parse(src.parse_bytes)
+    memo = trees.memo() if memo_key else None
+    if memo is not None and old_tree is None:
+        tree = memo.parse(parser, src.parse_bytes, (language.name, memo_key))
+    else:
+        tree = parser.parse(src.parse_bytes, old_tree) if old_tree is not None else parser.parse(src.parse_bytes)
+        if memo is not None:
+            memo.remember((language.name, memo_key), src.parse_bytes, tree)
     if tree.root_node.has_error:
         raise SourceError(f"line {first_error_line(tree.root_node)}: syntax error (file left as is)")
     return tree
@@ -83,7 +91,7 @@ def inject(
     ``cache_entries`` for the caller to store once the file passed its gates.
     """
     src = read_source(raw)
-    tree = parse(language, src)
+    tree = parse(language, src, memo_key=path)
     units = language.function_units(tree, src.parse_bytes)
     outcomes, edits, texts = _plan(language, tree, src, units, import_line, selected, enrichments, path)
     if enrichments:
@@ -101,7 +109,7 @@ def inject(
         # With a few insertions (the hook's case) the input's tree, told about them, makes the
         # output's parse incremental; with many it saves nothing and tree.edit's cost grows fast.
         old_tree = _edited_tree(tree, src.parse_bytes, edits) if len(edits) <= _INCREMENTAL_MAX_EDITS and not src.transcoded else None
-        verify(bare, output, language, import_line, wanted, old_tree, changed)
+        verify(bare, output, language, import_line, wanted, old_tree, changed, memo_key=path)
     return Injection(output, outcomes, entries)
 
 
@@ -121,6 +129,7 @@ def verify(
     wanted: set[tuple[str, int]] | None = None,
     old_tree: tree_sitter.Tree | None = None,
     changed: list[tuple[int, int]] | None = None,
+    memo_key: str = "",
 ) -> None:
     """The gates every written file passes: parses, compiles, strips back to ``bare`` exactly, re-injects to itself.
 
@@ -132,7 +141,7 @@ def verify(
     """
     try:
         src = read_source(output)
-        tree = parse(language, src, old_tree)
+        tree = parse(language, src, old_tree, memo_key)
     except SourceError as exc:
         raise GateFailure(f"output does not parse: {exc}") from None
     error = language.compile_error(tree, src.parse_bytes, changed)

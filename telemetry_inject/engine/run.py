@@ -233,6 +233,12 @@ def open_cache(root: Path) -> Cache:
 _CACHES: dict[tuple[int, Path], Cache] = {}
 
 
+def close_caches() -> None:
+    """Close this process's cache connections (the hook server, between calls)."""
+    while _CACHES:
+        _CACHES.popitem()[1].close()
+
+
 def strip_file(path: Path, settings: Settings, write: bool) -> FileResult:
     language = language_for(path)
     if language is None:

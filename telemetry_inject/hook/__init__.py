@@ -30,6 +30,10 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
     scope = None if settings.scope == "all" else (diff.pre_commit_scope(top) or diff.staged_scope(top))
     mode = WriteMode(write=not check, scope=scope, gates=not check)  # --check writes nothing: no gates to pass
     results = [run_file(path, settings, mode) for path in paths]
+    if settings.hook_server and top == settings.root == Path.cwd():
+        from telemetry_inject.hook.server import start
+
+        start(str(top))  # later calls only ask it (telemetry_inject/launch.py); a running one is left alone
     status = 0
     for result in results:
         if isinstance(result, (Skipped, Failed)):
