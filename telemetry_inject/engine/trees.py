@@ -1,18 +1,21 @@
 """Parse trees kept between calls by a long-lived process (the hook server); off in every other process.
 
 A file the server has parsed before is parsed again incrementally: tree-sitter
-is told where the new bytes differ from the remembered ones (one edit from the
-first to the last differing byte) and reuses the rest of the old tree. The
+is told where the new bytes differ from the remembered ones (one edit per
+changed run of lines) and reuses the rest of the old tree. The
 result is the tree a fresh parse gives; only the time differs. Trees go in and
 out as copies, so callers may ``edit`` what they get.
 """
 from __future__ import annotations
 
+import difflib
 from collections import OrderedDict
 
 import tree_sitter
 
 Key = tuple[str, str]  # (language, file path)
+_BLOCK = 4096
+_MAX_DIFF_LINES = 4000  # beyond this, one edit over the whole changed range (a line diff would cost more than it saves)
 _VERSIONS = 2  # a file's last input and last output: the next call usually starts from one of them
 
 
@@ -27,9 +30,10 @@ class TreeMemo:
             if old == data:
                 return tree.copy()
         if known:
-            old, tree = min(known, key=lambda entry: _changed_span(entry[0], data))
+            spans = [(_span(old, data), old, tree) for old, tree in known]
+            (prefix, suffix), old, tree = max(spans, key=lambda entry: sum(entry[0]))  # the version closest to ``data``
             tree = tree.copy()
-            _tell(tree, old, data)
+            _tell(tree, old, data, prefix, suffix)
             tree = parser.parse(data, tree)
         else:
             tree = parser.parse(data)
@@ -57,11 +61,17 @@ def memo() -> TreeMemo | None:
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
-    low, high = 0, min(len(a), len(b))
-    va, vb = memoryview(a), memoryview(b)
-    while low < high:  # the longest k with a[:k] == b[:k], by bisection on C-speed slice comparisons
+    """Length of the longest common prefix: 4 KiB blocks first, then bisection inside the first differing one."""
+    limit = min(len(a), len(b))
+    block = 0
+    while block < limit and a[block : block + _BLOCK] == b[block : block + _BLOCK]:
+        block += _BLOCK
+    if block >= limit:
+        return limit
+    low, high = block, min(limit, block + _BLOCK)
+    while low < high:
         mid = (low + high + 1) // 2
-        if va[:mid] == vb[:mid]:
+        if a[block:mid] == b[block:mid]:
             low = mid
         else:
             high = mid - 1
@@ -69,29 +79,54 @@ def _common_prefix(a: bytes, b: bytes) -> int:
 
 
 def _common_suffix(a: bytes, b: bytes, prefix: int) -> int:
-    low, high = 0, min(len(a), len(b)) - prefix
-    va, vb = memoryview(a), memoryview(b)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if va[len(a) - mid :] == vb[len(b) - mid :]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
+    """Length of the longest common suffix that does not overlap ``prefix``."""
+    return _common_prefix(a[prefix:][::-1], b[prefix:][::-1])
 
 
-def _changed_span(old: bytes, new: bytes) -> int:
+def _span(old: bytes, new: bytes) -> tuple[int, int]:
+    """(common prefix, common suffix) of ``old`` and ``new``."""
     prefix = _common_prefix(old, new)
-    return max(len(old), len(new)) - prefix - _common_suffix(old, new, prefix)
+    return prefix, _common_suffix(old, new, prefix)
 
 
 def _point(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
 
 
-def _tell(tree: tree_sitter.Tree, old: bytes, new: bytes) -> None:
-    """Describe the change from ``old`` to ``new`` to ``tree`` as one replaced byte range."""
-    start = _common_prefix(old, new)
-    suffix = _common_suffix(old, new, start)
-    old_end, new_end = len(old) - suffix, len(new) - suffix
-    tree.edit(start, old_end, new_end, _point(old, start), _point(old, old_end), _point(new, new_end))
+def _tell(tree: tree_sitter.Tree, old: bytes, new: bytes, prefix: int, suffix: int) -> None:
+    """Describe the change from ``old`` to ``new`` to ``tree``: one edit per changed run of lines.
+
+    (One edit from the first to the last changed byte would be correct too, but
+    tree-sitter then reparses everything the range touches: for two edits a
+    hundred lines apart in one class, as much as a fresh parse.)
+    """
+    head = old.rfind(b"\n", 0, prefix) + 1  # the changed lines, whole: ``old[head:old_tail]`` became ``new[head:new_tail]``
+    old_tail = len(old) - suffix
+    if old_tail > 0 and old[old_tail - 1 : old_tail] != b"\n":
+        old_tail = old.find(b"\n", old_tail) + 1 or len(old)
+    new_tail = len(new) - (len(old) - old_tail)
+    if new_tail < head:  # the common suffix reaches back into the common prefix's last line
+        old_tail, new_tail = len(old), len(new)
+    old_lines = old[head:old_tail].splitlines(keepends=True)
+    new_lines = new[head:new_tail].splitlines(keepends=True)
+    if len(old_lines) + len(new_lines) > _MAX_DIFF_LINES:
+        changes = [("replace", 0, len(old_lines), 0, len(new_lines))]
+    else:
+        changes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+    old_starts, new_starts = _offsets(old_lines, head), _offsets(new_lines, head)
+    for tag, i1, i2, j1, j2 in reversed(changes):  # back to front: the old positions before each edit still hold
+        if tag == "equal":
+            continue
+        start, old_end = old_starts[i1], old_starts[i2]
+        inserted = new[new_starts[j1] : new_starts[j2]]
+        row, column = _point(old, start)
+        rows = inserted.count(b"\n")
+        end_column = len(inserted) - (inserted.rfind(b"\n") + 1) if rows else column + len(inserted)
+        tree.edit(start, old_end, start + len(inserted), (row, column), _point(old, old_end), (row + rows, end_column))
+
+
+def _offsets(lines: list[bytes], start: int) -> list[int]:
+    offsets = [start]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    return offsets

@@ -24,6 +24,7 @@ import sys
 import time
 
 from telemetry_inject.engine import trees
+from telemetry_inject.engine.cache import CACHE_DIR
 from telemetry_inject.launch import PROTOCOL, SOCKET, identity
 
 LOG = ".telemetry_cache/hook-server.log"
@@ -63,7 +64,7 @@ def serve(root: str, idle: float) -> None:
     listener.settimeout(idle)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal that started a commit is not for us
-    home = os.getcwd()
+    server = _Server(os.getcwd())
     try:
         while True:
             try:
@@ -71,62 +72,76 @@ def serve(root: str, idle: float) -> None:
             except TimeoutError:
                 break
             with conn:
-                keep_going = _answer(conn, home)
+                keep_going = server.answer(conn)
             if not keep_going:
                 break
     finally:
         with contextlib.suppress(OSError):
-            if os.stat(os.path.join(home, SOCKET)).st_ino == ours:
-                os.unlink(os.path.join(home, SOCKET))
-                os.unlink(os.path.join(home, PID))
+            if os.stat(os.path.join(server.home, SOCKET)).st_ino == ours:
+                os.unlink(os.path.join(server.home, SOCKET))
+                os.unlink(os.path.join(server.home, PID))
         listener.close()
 
 
-def _answer(conn: socket.socket, home: str) -> bool:
-    """Answer one call; False when this server should stop after it."""
-    conn.settimeout(30.0)
-    try:
-        request = _read_all(conn)
-    except OSError:
-        return True
-    if not request:
-        return True  # a liveness probe (``_alive``)
-    fields = request.split(b"\0")
-    if len(fields) < 5 or fields[0] != PROTOCOL or fields[1] != identity() or os.fsdecode(fields[2]) != home:
-        _send(conn, b"declined 0 0\n")
-        return fields[1:2] == [identity()]  # another version of the tool is calling: make way for its own server
-    umask, argc = int(fields[3]), int(fields[4])
-    argv = [os.fsdecode(f) for f in fields[5 : 5 + argc]]
-    environ = dict(f.split(b"=", 1) for f in fields[5 + argc :] if b"=" in f)
-    started = time.perf_counter()
-    code, out, err = _run(argv, environ, umask, home)
-    _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
-    with contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_RDWR)  # the caller is done: log and look at the config after it left
-    _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
-    return _still_wanted(home)
+class _Server:
+    def __init__(self, home: str) -> None:
+        self.home = home
+        self.database: tuple[int, int] | None = None  # the cache file the open connection is to
 
+    def answer(self, conn: socket.socket) -> bool:
+        """Answer one call; False when this server should stop after it."""
+        conn.settimeout(30.0)
+        try:
+            request = _read_all(conn)
+        except OSError:
+            return True
+        if not request:
+            return True  # a liveness probe (``_alive``)
+        fields = request.split(b"\0")
+        if len(fields) < 5 or fields[0] != PROTOCOL or fields[1] != identity() or os.fsdecode(fields[2]) != self.home:
+            _send(conn, b"declined 0 0\n")
+            return fields[1:2] == [identity()]  # another version of the tool is calling: make way for its own server
+        umask, argc = int(fields[3]), int(fields[4])
+        argv = [os.fsdecode(f) for f in fields[5 : 5 + argc]]
+        environ = dict(f.split(b"=", 1) for f in fields[5 + argc :] if b"=" in f)
+        started = time.perf_counter()
+        code, out, err = self.run(argv, environ, umask)
+        _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_RDWR)  # the caller is done: log and look at the config after it left
+        _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
+        return _still_wanted(self.home)
 
-def _run(argv: list[str], environ: dict[bytes, bytes], umask: int, home: str) -> tuple[int, bytes, bytes]:
-    """``telemetry-inject`` with the caller's argv, environment and umask; its exit code and output."""
-    from telemetry_inject.cli import main
-    from telemetry_inject.engine.run import close_caches
+    def run(self, argv: list[str], environ: dict[bytes, bytes], umask: int) -> tuple[int, bytes, bytes]:
+        """``telemetry-inject`` with the caller's argv, environment and umask; its exit code and output."""
+        from telemetry_inject.cli import main
+        from telemetry_inject.engine.run import close_caches
 
-    saved = dict(os.environb)
-    os.environb.clear()
-    os.environb.update(environ)
-    old_mask = os.umask(umask)
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(argv)
-    finally:
-        close_caches()  # `cache clear` may replace the database between calls
-        os.umask(old_mask)
+        if _database(self.home) != self.database:  # removed or rebuilt since the last call: reconnect
+            close_caches()
+        saved = dict(os.environb)
         os.environb.clear()
-        os.environb.update(saved)
-        os.chdir(home)
-    return code, out.getvalue().encode("utf-8", "surrogateescape"), err.getvalue().encode("utf-8", "surrogateescape")
+        os.environb.update(environ)
+        old_mask = os.umask(umask)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(argv)
+        finally:
+            self.database = _database(self.home)
+            os.umask(old_mask)
+            os.environb.clear()
+            os.environb.update(saved)
+            os.chdir(self.home)
+        return code, out.getvalue().encode("utf-8", "surrogateescape"), err.getvalue().encode("utf-8", "surrogateescape")
+
+
+def _database(home: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(os.path.join(home, CACHE_DIR, "cache.sqlite3"))
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _still_wanted(home: str) -> bool:
