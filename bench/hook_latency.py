@@ -32,14 +32,16 @@ TEN = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10))
 
 
 def installed_tool() -> Path:
-    """A non-editable install of this checkout in bench/.work/venv (rebuilt when the source changes)."""
+    """A non-editable install of this checkout in bench/.work/venv (rebuilt when the source changes), made as pre-commit makes one."""
     venv = WORK / "venv"
     stamp = venv / ".source-stamp"
     source = subprocess.run(["git", "-C", str(REPO), "ls-files", "-s", "--", "telemetry_inject", "pyproject.toml"], capture_output=True, text=True).stdout
     dirty = subprocess.run(["git", "-C", str(REPO), "diff", "HEAD", "--", "telemetry_inject", "pyproject.toml"], capture_output=True, text=True).stdout
+    source += "virtualenv\n"
     if not stamp.exists() or stamp.read_text() != source + dirty:
         shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        # virtualenv, as pre-commit builds hook environments (its seeded pip writes the console script pre-commit runs)
+        subprocess.run([sys.executable, "-m", "virtualenv", "-q", str(venv)], check=True)
         subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(REPO)], check=True)
         stamp.write_text(source + dirty)
     return venv / "bin/telemetry-inject"
