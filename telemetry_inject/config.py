@@ -60,6 +60,9 @@ def _read_toml(path: Path) -> dict:
 
 
 def _pyproject_table(path: Path) -> dict | None:
+    data = path.read_bytes()
+    if b"telemetry-inject" not in data and b"\\u" not in data and b"\\U" not in data:
+        return None  # no table of ours (a key can only hide its name in an escape): spare the hook tomllib
     return _read_toml(path).get("tool", {}).get("telemetry-inject")
 
 

@@ -8,7 +8,6 @@ out as copies, so callers may ``edit`` what they get.
 """
 from __future__ import annotations
 
-import difflib
 from collections import OrderedDict
 
 import tree_sitter
@@ -109,6 +108,8 @@ def _tell(tree: tree_sitter.Tree, old: bytes, new: bytes, prefix: int, suffix: i
         old_tail, new_tail = len(old), len(new)
     old_lines = old[head:old_tail].splitlines(keepends=True)
     new_lines = new[head:new_tail].splitlines(keepends=True)
+    import difflib  # here: the hook's own path never reaches this (only a server keeps trees)
+
     if len(old_lines) + len(new_lines) > _MAX_DIFF_LINES:
         changes = [("replace", 0, len(old_lines), 0, len(new_lines))]
     else:
