@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from telemetry_inject.engine import trees
 from telemetry_inject.engine.trees import TreeMemo, _span
 from telemetry_inject.languages import language_for
 
@@ -101,3 +102,28 @@ def test_common_prefix_and_suffix() -> None:
         limit = min(len(old), len(new)) - prefix
         suffix = next((i for i in range(limit) if old[-1 - i] != new[-1 - i]), limit)
         assert _span(old, new) == (prefix, suffix)
+
+
+def test_units_from_the_memo_equal_units_from_a_full_query() -> None:
+    """With a memo (the hook server), Python's units of unchanged top-level statements come from earlier versions, moved."""
+    language = language_for(Path("a.py"))
+    parser = language.parser()
+    classes = [REPO / "telemetry_inject/languages/python.py", REPO / "telemetry_inject/engine/trees.py", REPO / "tests/test_cli.py"]
+    sources = [REPO / "telemetry_inject/engine/inject.py", *classes, *sorted((REPO / "tests/cases/python").glob("*.py"))]
+    rng = random.Random(3)
+    for path in sources:
+        versions = [path.read_bytes()]
+        for _ in range(10):  # comment and blank lines anywhere: still valid Python, everything below them moves
+            lines = versions[-1].splitlines(keepends=True)
+            lines.insert(rng.randint(0, len(lines)), rng.choice((b"\n", b"# note\n", b"    # indented note\n")))
+            versions.append(b"".join(lines))
+        versions = [v for v in versions if not parser.parse(v).root_node.has_error]
+        expected = [language.function_units(parser.parse(v), v) for v in versions]
+        trees.keep()
+        try:
+            got = [language.function_units(parser.parse(v), v) for v in versions]
+            hits = trees.memo().units
+        finally:
+            trees.keep(None)
+        assert got == expected
+        assert len(hits) < sum(len(parser.parse(v).root_node.children) for v in versions)  # statements were shared

@@ -19,9 +19,17 @@ _VERSIONS = 2  # a file's last input and last output: the next call usually star
 
 
 class TreeMemo:
-    def __init__(self, files: int = 64) -> None:
+    def __init__(self, files: int = 64, units: int = 20_000) -> None:
         self.files = files
         self._trees: OrderedDict[Key, list[tuple[bytes, tree_sitter.Tree]]] = OrderedDict()
+        # A language may keep what it derives from a top-level statement, keyed by everything it reads
+        # (the statement's text and context); Python's function units are (languages/python.py).
+        self.units: dict = {}
+        self.max_units = units
+
+    def bound_units(self) -> None:
+        if len(self.units) > self.max_units:
+            self.units.clear()  # crude but bounded: the next calls refill what they use
 
     def parse(self, parser: tree_sitter.Parser, data: bytes, key: Key) -> tree_sitter.Tree:
         known = self._trees.get(key, [])
@@ -49,10 +57,10 @@ class TreeMemo:
 _memo: TreeMemo | None = None
 
 
-def keep(files: int = 64) -> None:
-    """Remember trees from now on in this process (the hook server calls this once)."""
+def keep(files: int | None = 64) -> None:
+    """Remember trees from now on in this process (the hook server calls this once); ``None`` stops and forgets."""
     global _memo  # noqa: PLW0603 - one switch, flipped once by the one process that wants it
-    _memo = TreeMemo(files)
+    _memo = None if files is None else TreeMemo(files)
 
 
 def memo() -> TreeMemo | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import tree_sitter
 
 from telemetry_inject.config import Settings
+from telemetry_inject.engine import trees
 from telemetry_inject.engine.placement import RuntimeRef, python_runtime
 from telemetry_inject.engine.units import Edit, FunctionUnit
 from telemetry_inject.engine.units import line_end as _line_end
@@ -29,6 +30,15 @@ _FRAME_ACCESS = re.compile(rb"\bf_back\b|\b_getframe\b|\bcurrentframe\b|\binspec
 _OVERLOAD = frozenset({"overload", "typing.overload", "typing_extensions.overload", "t.overload"})
 # Tracing compilers read the function's source or bytecode; a wrapper breaks them.
 _COMPILED = frozenset({"jit", "njit", "numba.jit", "numba.njit", "torch.jit.script", "cython.cfunc", "cython.ccall"})
+
+
+def _moved(unit: FunctionUnit, by: int, rows: int, scope: str = "") -> FunctionUnit:
+    """``unit`` as found ``by`` bytes and ``rows`` lines further down the file, inside ``scope`` (``Class.``)."""
+    return FunctionUnit(
+        scope + unit.qualname, unit.line + rows, unit.def_line + rows, unit.end_line + rows, unit.start_byte + by, unit.end_byte + by,
+        unit.def_line_start + by, unit.indent, unit.is_async, unit.is_generator, unit.decorators, unit.instrumented,
+        tuple(a + by for a in unit.anchors), tuple((a + by, b + by) for a, b in unit.markers), unit.skip_reason,
+    )
 
 
 def _line_start(node: tree_sitter.Node) -> int:
@@ -62,13 +72,39 @@ class Python:
         return tree_sitter.Parser(self._language)
 
     def function_units(self, tree: tree_sitter.Tree, source: bytes) -> list[FunctionUnit]:
-        captures = tree_sitter.QueryCursor(self._query).captures(tree.root_node)
-        generators = {_enclosing_function_id(node) for node in captures.get("yield", [])}
         # Both are rare: units are scanned only when the file mentions them (substring tests are fast).
         hints = (_SKIP_PRAGMA in source, any(word in source for word in _FRAME_WORDS) and _FRAME_ACCESS.search(source) is not None)
+        memo = trees.memo()
+        if memo is None:
+            return self._units_under(tree.root_node, source, hints)
+        units = self._remembered_units(tree.root_node, source, hints, memo.units, "")
+        memo.bound_units()
+        return units
+
+    def _remembered_units(self, block: tree_sitter.Node, source: bytes, hints: tuple[bool, bool], known: dict, prefix: str) -> list[FunctionUnit]:
+        """A hook server's units: per statement of the module and of each class body, from its text when seen before."""
+        units = []
+        for statement in block.children:
+            definition = statement.child_by_field_name("definition") if statement.type == "decorated_definition" else statement
+            if definition is not None and definition.type == "class_definition" and definition.child_by_field_name("body") is not None:
+                name = definition.child_by_field_name("name").text.decode("utf-8", "replace")
+                units += self._remembered_units(definition.child_by_field_name("body"), source, hints, known, f"{prefix}{name}.")
+                continue
+            line = statement.start_byte - statement.start_point.column
+            context = source[source.rfind(b"\n", 0, max(line - 1, 0)) + 1 : statement.start_byte]  # indentation, the pragma line
+            key = (hints, context, source[statement.start_byte : statement.end_byte])
+            found = known.get(key)
+            if found is None:
+                found = known[key] = [_moved(u, -statement.start_byte, -statement.start_point.row) for u in self._units_under(statement, source, hints)]
+            units += [_moved(u, statement.start_byte, statement.start_point.row, prefix) for u in found]
+        return units
+
+    def _units_under(self, node: tree_sitter.Node, source: bytes, hints: tuple[bool, bool]) -> list[FunctionUnit]:
+        captures = tree_sitter.QueryCursor(self._query).captures(node)
+        generators = {_enclosing_function_id(n) for n in captures.get("yield", [])}
         return [
-            self._unit(source, node, qualname, node.id in generators, hints)
-            for node, qualname in _qualnames(captures.get("function", []), captures.get("class", []))
+            self._unit(source, n, qualname, n.id in generators, hints)
+            for n, qualname in _qualnames(captures.get("function", []), captures.get("class", []))
         ]
 
     def _unit(self, source: bytes, node: tree_sitter.Node, qualname: str, is_generator: bool, hints: tuple[bool, bool]) -> FunctionUnit:
