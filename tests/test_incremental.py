@@ -35,6 +35,16 @@ def test_staged_selects_only_touched_functions(git_repo: Path, chdir) -> None:
     assert decorated(git_repo / "other.py") == []
 
 
+def test_lines_added_at_the_top_of_a_file_touch_no_function(git_repo: Path, chdir) -> None:
+    """`git diff -U0` writes a lone `@@ -0,0 +1,3 @@` hunk for them; it is not a new file."""
+    calc = committed(git_repo)
+    calc.write_text("# numbers\n\n\n" + TEN)
+    git(git_repo, "add", "-u")
+    chdir(git_repo)
+    assert main(["run", "--staged", "."]) == 0
+    assert decorated(calc) == []
+
+
 def test_base_range_and_head(git_repo: Path, chdir) -> None:
     calc = committed(git_repo)
     git(git_repo, "checkout", "-qb", "feature")

@@ -38,6 +38,9 @@ class DiffScope(NamedTuple):
         return self.files.get(path.resolve())
 
 
+DEV_NULL = "/dev/null"
+
+
 def parse_unified_diff(text: str, root: Path, origin: str = "diff") -> DiffScope:
     import unidiff
 
@@ -47,10 +50,12 @@ def parse_unified_diff(text: str, root: Path, origin: str = "diff") -> DiffScope
         raise UserError(f"{origin}: not a unified diff: {exc}") from None
     files: dict[Path, Touched] = {}
     for patched in patch:
-        if patched.is_removed_file:
+        # By the /dev/null side, not unidiff's is_added_file / is_removed_file: those also hold for a lone
+        # `@@ -0,0 +1,3 @@` hunk, which is what `git diff -U0` writes for lines inserted at the top of a file.
+        if patched.target_file == DEV_NULL:
             continue
         path = (root / _strip_prefix(patched.target_file)).resolve()
-        if patched.is_added_file:
+        if patched.source_file == DEV_NULL:
             files[path] = Touched(new_file=True)
             continue
         lines: set[int] = set()

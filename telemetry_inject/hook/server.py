@@ -57,15 +57,15 @@ def serve(root: str, idle: float) -> None:
     finally:
         os.umask(mask)
     ours = os.stat(SOCKET).st_ino
-    with open(PID, "w", encoding="ascii") as pid:
-        pid.write(f"{os.getpid()}\n")
-    trees.keep()
-    listener.listen(16)
-    listener.settimeout(idle)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal that started a commit is not for us
     server = _Server(os.getcwd())
     try:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # before the pid file tells anyone whom to kill
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal that started a commit is not for us
+        with open(PID, "w", encoding="ascii") as pid:
+            pid.write(f"{os.getpid()}\n")
+        trees.keep()
+        listener.listen(16)
+        listener.settimeout(idle)
         while True:
             try:
                 conn, _ = listener.accept()
