@@ -39,6 +39,8 @@ def ask_server(argv: list[str]) -> int | None:
     """The server's exit code after it wrote its output here; None when it cannot or will not answer."""
     import _socket
 
+    if not hasattr(_socket, "AF_UNIX"):
+        return None  # a socket left by a server under WSL, seen from Windows
     umask = os.umask(0)
     os.umask(umask)
     request = b"\0".join([PROTOCOL, identity(), os.fsencode(os.getcwd()), b"%d" % umask, b"%d" % len(argv),

@@ -34,8 +34,8 @@ DEFAULT_IDLE = 900.0
 
 def start(root: str) -> None:
     """Start a detached server for ``root`` unless one answers there already (the hook calls this after a run)."""
-    if _alive(os.path.join(root, SOCKET)):
-        return
+    if not hasattr(os, "posix_spawn") or not hasattr(socket, "AF_UNIX") or _alive(os.path.join(root, SOCKET)):
+        return  # (Windows: no server; every call runs in its own process)
     devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # never hold pre-commit's pipes open
     os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "telemetry_inject.hook.server", root], os.environ,
                    file_actions=devnull, setsid=True)
