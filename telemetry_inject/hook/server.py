@@ -59,7 +59,7 @@ def serve(root: str, idle: float) -> None:
     ours = os.stat(SOCKET).st_ino
     server = _Server(os.getcwd())
     try:
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # before the pid file tells anyone whom to kill
+        signal.signal(signal.SIGTERM, _stop)  # before the pid file tells anyone whom to kill
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal that started a commit is not for us
         with open(PID, "w", encoding="ascii") as pid:
             pid.write(f"{os.getpid()}\n")
@@ -75,12 +75,22 @@ def serve(root: str, idle: float) -> None:
                 keep_going = server.answer(conn)
             if not keep_going:
                 break
+    except _Stop:
+        pass  # a call cut short gets no answer: its client runs the hook itself
     finally:
         with contextlib.suppress(OSError):
             if os.stat(os.path.join(server.home, SOCKET)).st_ino == ours:
                 os.unlink(os.path.join(server.home, SOCKET))
                 os.unlink(os.path.join(server.home, PID))
         listener.close()
+
+
+class _Stop(BaseException):
+    """SIGTERM: unlike SystemExit, nothing on the way up mistakes it for an exit code."""
+
+
+def _stop(*_) -> None:
+    raise _Stop
 
 
 class _Server:
@@ -101,7 +111,11 @@ class _Server:
         if len(fields) < 5 or fields[0] != PROTOCOL or fields[1] != identity() or os.fsdecode(fields[2]) != self.home:
             _send(conn, b"declined 0 0\n")
             return fields[1:2] == [identity()]  # another version of the tool is calling: make way for its own server
-        umask, argc = int(fields[3]), int(fields[4])
+        try:
+            umask, argc = int(fields[3]), int(fields[4])
+        except ValueError:
+            _send(conn, b"declined 0 0\n")
+            return True
         argv = [os.fsdecode(f) for f in fields[5 : 5 + argc]]
         environ = dict(f.split(b"=", 1) for f in fields[5 + argc :] if b"=" in f)
         started = time.perf_counter()
@@ -127,6 +141,8 @@ class _Server:
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(argv)
+        except SystemExit as exc:  # main returns its codes; this is only for a stray sys.exit below it
+            code = exc.code if isinstance(exc.code, int) else 1
         finally:
             self.database = _database(self.home)
             os.umask(old_mask)
