@@ -59,7 +59,7 @@ _memo: TreeMemo | None = None
 
 def keep(files: int | None = 64) -> None:
     """Remember trees from now on in this process (the hook server calls this once); ``None`` stops and forgets."""
-    global _memo  # noqa: PLW0603 - one switch, flipped once by the one process that wants it
+    global _memo  # one switch, flipped once by the one process that wants it
     _memo = None if files is None else TreeMemo(files)
 
 
