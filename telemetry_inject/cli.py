@@ -131,12 +131,11 @@ def _diff_options(sub: argparse.ArgumentParser) -> None:
 
 def _plain_hook_args(argv: list[str]) -> SimpleNamespace | None:
     """``hook [--check] [--] FILE...`` as pre-commit calls it, read without argparse (≈ 4 ms a commit); else None."""
-    if "--" in argv:
-        options, files = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
-    else:
-        options, files = [a for a in argv if a.startswith("-")], [a for a in argv if not a.startswith("-")]
-    if any(option != "--check" for option in options):
-        return None  # --help, a typo, an abbreviation: argparse answers those
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    options = [a for a in head if a.startswith("-")]
+    files = [a for a in head if not a.startswith("-")] + (argv[argv.index("--") + 1 :] if "--" in argv else [])
+    if any(option != "--check" for option in options) or head[: len(options)] != options:
+        return None  # --help, a typo, an abbreviation, options after files: argparse answers those
     return SimpleNamespace(command="hook", files=[Path(f) for f in files], check="--check" in options)
 
 

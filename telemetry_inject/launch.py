@@ -21,7 +21,7 @@ ANSWER_TIMEOUT = 900.0  # seconds; a whole-repository hook run on a slow machine
 
 def main() -> int:
     argv = sys.argv[1:]
-    if argv[:1] == ["hook"] and os.path.exists(SOCKET):
+    if argv[:1] == ["hook"] and os.path.exists(SOCKET):  # a stat: the one cost of a call when no server runs
         answered = ask_server(argv)
         if answered is not None:
             return answered
@@ -36,36 +36,73 @@ def identity() -> bytes:
 
 
 def ask_server(argv: list[str]) -> int | None:
-    """The server's exit code after it wrote its output here; None when it cannot or will not answer."""
+    """The server's exit code after it wrote its output here; None when no server of ours will take the call.
+
+    Once a server has taken the call it may have written files, so a reply
+    that never comes is exit 1 (the commit stops), not a second run here.
+    """
     import _socket
 
-    if not hasattr(_socket, "AF_UNIX"):
-        return None  # a socket left by a server under WSL, seen from Windows
+    if not hasattr(_socket, "AF_UNIX") or not _ours(SOCKET):
+        return None  # Windows (a socket left under WSL), or a socket someone else put there
     umask = os.umask(0)
     os.umask(umask)
     request = b"\0".join([PROTOCOL, identity(), os.fsencode(os.getcwd()), b"%d" % umask, b"%d" % len(argv),
                           *map(os.fsencode, argv), *(key + b"=" + value for key, value in os.environb.items())])
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        sock.settimeout(ANSWER_TIMEOUT)
-        sock.connect(SOCKET)
-        sock.sendall(request)
-        sock.shutdown(_socket.SHUT_WR)
-        reply = _read_all(sock)
-    except OSError:  # no server behind the socket (a stale file), or it died: run here instead
-        return None
+        try:
+            sock.settimeout(ANSWER_TIMEOUT)
+            sock.connect(SOCKET)
+            if not _same_user(sock):
+                return None
+            sock.sendall(request)
+            sock.shutdown(_socket.SHUT_WR)
+        except OSError:  # nobody behind the socket (a stale file): run here instead
+            return None
+        try:
+            reply = _read_all(sock)
+        except OSError:
+            reply = b""
+    except KeyboardInterrupt:  # closing the socket tells the server to stop, as Ctrl-C would stop a run here
+        print("telemetry-inject: interrupted; every file is either as it was or fully written", file=sys.stderr)
+        return 130
     finally:
         sock.close()
     head, _, body = reply.partition(b"\n")
     fields = head.split(b" ")
-    if len(fields) != 3 or fields[0] == b"declined":
+    if fields[:1] == [b"declined"]:
         return None
-    code, out_size = int(fields[0]), int(fields[1])
-    sys.stdout.buffer.write(body[:out_size])
+    if len(fields) != 3 or not all(f.isdigit() for f in fields) or len(body) != int(fields[1]) + int(fields[2]):
+        print("telemetry-inject: the hook server stopped during this call; its files may have changed: run the commit again",
+              file=sys.stderr)
+        return 1
+    out_size = int(fields[1])
+    sys.stdout.write(body[:out_size].decode("utf-8", "surrogateescape"))  # through this process's own encoding
     sys.stdout.flush()
-    sys.stderr.buffer.write(body[out_size:])
+    sys.stderr.write(body[out_size:].decode("utf-8", "surrogateescape"))
     sys.stderr.flush()
-    return code
+    return int(fields[0])
+
+
+def _ours(path: str) -> bool:
+    """A socket file owned by this user (anyone able to write to the repository could have put one there)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return info.st_mode & 0o170000 == 0o140000 and info.st_uid == os.geteuid()
+
+
+def _same_user(sock) -> bool:
+    """The process behind the socket runs as this user (Linux tells; elsewhere the file's owner must do)."""
+    import _socket
+
+    option = getattr(_socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    credentials = sock.getsockopt(_socket.SOL_SOCKET, option, 12)  # struct ucred: pid, uid, gid as C ints
+    return int.from_bytes(credentials[4:8], sys.byteorder) == os.geteuid()
 
 
 def _read_all(sock) -> bytes:

@@ -5,6 +5,7 @@ free of GitPython) or from a unified diff file; both are parsed with unidiff.
 """
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 from pathlib import Path
@@ -54,7 +55,7 @@ def parse_unified_diff(text: str, root: Path, origin: str = "diff") -> DiffScope
         # `@@ -0,0 +1,3 @@` hunk, which is what `git diff -U0` writes for lines inserted at the top of a file.
         if patched.target_file == DEV_NULL:
             continue
-        path = (root / _strip_prefix(patched.target_file)).resolve()
+        path = (root / _strip_prefix(_unquote(patched.target_file))).resolve()
         if patched.source_file == DEV_NULL:
             files[path] = Touched(new_file=True)
             continue
@@ -72,6 +73,13 @@ def parse_unified_diff(text: str, root: Path, origin: str = "diff") -> DiffScope
                     previous_target = line.target_line_no
         files[path] = Touched(lines=frozenset(lines), deletions_after=frozenset(deletions))
     return DiffScope(files)
+
+
+def _unquote(name: str) -> str:
+    """A path as git quotes it in diffs when it holds non-ASCII or special bytes (``"b/\\303\\251.py"``), unquoted."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    return os.fsdecode(codecs.escape_decode(name[1:-1].encode("utf-8", "surrogateescape"))[0])
 
 
 def _strip_prefix(name: str) -> str:

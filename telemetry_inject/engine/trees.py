@@ -19,8 +19,9 @@ _VERSIONS = 2  # a file's last input and last output: the next call usually star
 
 
 class TreeMemo:
-    def __init__(self, files: int = 64, units: int = 20_000) -> None:
+    def __init__(self, files: int = 64, units: int = 20_000, max_bytes: int = 8_000_000) -> None:
         self.files = files
+        self.max_bytes = max_bytes  # of source; a tree takes about 30 times its source's size
         self._trees: OrderedDict[Key, list[tuple[bytes, tree_sitter.Tree]]] = OrderedDict()
         # A language may keep what it derives from a top-level statement, keyed by everything it reads
         # (the statement's text and context); Python's function units are (languages/python.py).
@@ -42,16 +43,25 @@ class TreeMemo:
             tree = tree.copy()
             _tell(tree, old, data, prefix, suffix)
             tree = parser.parse(data, tree)
+            if tree.root_node.has_error:  # error recovery may differ from a fresh parse's: the error line must not
+                tree = parser.parse(data)
         else:
             tree = parser.parse(data)
         self.remember(key, data, tree)
         return tree
 
     def remember(self, key: Key, data: bytes, tree: tree_sitter.Tree) -> None:
+        """Keep ``tree`` as the newest version of ``key`` (trees with errors are not kept)."""
         versions = [entry for entry in self._trees.pop(key, []) if entry[0] != data]
-        self._trees[key] = [(data, tree.copy()), *versions][:_VERSIONS]
-        while len(self._trees) > self.files:
+        if not tree.root_node.has_error:
+            versions = [(data, tree.copy()), *versions]
+        if versions:
+            self._trees[key] = versions[:_VERSIONS]
+        while len(self._trees) > self.files or (len(self._trees) > 1 and self._bytes() > self.max_bytes):
             self._trees.popitem(last=False)
+
+    def _bytes(self) -> int:
+        return sum(len(data) for versions in self._trees.values() for data, _ in versions)
 
 
 _memo: TreeMemo | None = None

@@ -15,12 +15,15 @@ version of the tool.
 """
 from __future__ import annotations
 
+import _thread
 import contextlib
 import io
 import os
+import select
 import signal
 import socket
 import sys
+import threading
 import time
 
 from telemetry_inject.engine import trees
@@ -42,6 +45,7 @@ def start(root: str) -> None:
 
 
 def serve(root: str, idle: float) -> None:
+    os.closerange(3, _OPEN_MAX)  # nothing the hook that started us had open (a lock, a pipe) stays held by us
     os.chdir(root)
     if _alive(SOCKET):
         return  # another server won the race
@@ -59,24 +63,26 @@ def serve(root: str, idle: float) -> None:
     ours = os.stat(SOCKET).st_ino
     server = _Server(os.getcwd())
     try:
-        signal.signal(signal.SIGTERM, _stop)  # before the pid file tells anyone whom to kill
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal that started a commit is not for us
+        signal.signal(signal.SIGTERM, server.terminate)  # before the pid file tells anyone whom to kill
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # no terminal reaches us (setsid): a caller hanging up does
         with open(PID, "w", encoding="ascii") as pid:
             pid.write(f"{os.getpid()}\n")
         trees.keep()
         listener.listen(16)
         listener.settimeout(idle)
-        while True:
+        while not server.stopping:
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
                 break
-            with conn:
-                keep_going = server.answer(conn)
-            if not keep_going:
-                break
+            try:
+                with conn:
+                    if not server.answer(conn):
+                        break
+            except KeyboardInterrupt:
+                pass  # the caller hung up just as its call ended: nothing left to tell it
     except _Stop:
-        pass  # a call cut short gets no answer: its client runs the hook itself
+        pass
     finally:
         with contextlib.suppress(OSError):
             if os.stat(os.path.join(server.home, SOCKET)).st_ino == ours:
@@ -85,18 +91,25 @@ def serve(root: str, idle: float) -> None:
         listener.close()
 
 
+_OPEN_MAX = 65536
+
+
 class _Stop(BaseException):
-    """SIGTERM: unlike SystemExit, nothing on the way up mistakes it for an exit code."""
-
-
-def _stop(*_) -> None:
-    raise _Stop
+    """SIGTERM between calls: unlike SystemExit, nothing on the way up mistakes it for an exit code."""
 
 
 class _Server:
     def __init__(self, home: str) -> None:
         self.home = home
         self.database: tuple[int, int] | None = None  # the cache file the open connection is to
+        self.busy = False
+        self.stopping = False
+
+    def terminate(self, *_) -> None:
+        """SIGTERM: a call in progress is finished and answered first (its files are being written)."""
+        self.stopping = True
+        if not self.busy:
+            raise _Stop
 
     def answer(self, conn: socket.socket) -> bool:
         """Answer one call; False when this server should stop after it."""
@@ -110,24 +123,33 @@ class _Server:
         fields = request.split(b"\0")
         if len(fields) < 5 or fields[0] != PROTOCOL or fields[1] != identity() or os.fsdecode(fields[2]) != self.home:
             _send(conn, b"declined 0 0\n")
-            return fields[1:2] == [identity()]  # another version of the tool is calling: make way for its own server
+            # Another version of the tool (make way for its own server), or our socket reached from another
+            # directory: the repository was moved, and a server there must bind anew.
+            return len(fields) < 5 or fields[0] != PROTOCOL  # (garbage is only declined)
         try:
             umask, argc = int(fields[3]), int(fields[4])
+            argv = [os.fsdecode(f) for f in fields[5 : 5 + argc]]
+            environ = dict(f.split(b"=", 1) for f in fields[5 + argc :] if b"=" in f and not f.startswith(b"="))
         except ValueError:
             _send(conn, b"declined 0 0\n")
             return True
-        argv = [os.fsdecode(f) for f in fields[5 : 5 + argc]]
-        environ = dict(f.split(b"=", 1) for f in fields[5 + argc :] if b"=" in f)
         started = time.perf_counter()
-        code, out, err = self.run(argv, environ, umask)
+        self.busy = True
+        try:
+            code, out, err = self.run(conn, argv, environ, umask)
+        finally:
+            self.busy = False
         _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
         with contextlib.suppress(OSError):
             conn.shutdown(socket.SHUT_RDWR)  # the caller is done: log and look at the config after it left
         _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
-        return _still_wanted(self.home)
+        return not self.stopping and _still_wanted(self.home)
 
-    def run(self, argv: list[str], environ: dict[bytes, bytes], umask: int) -> tuple[int, bytes, bytes]:
-        """``telemetry-inject`` with the caller's argv, environment and umask; its exit code and output."""
+    def run(self, conn: socket.socket, argv: list[str], environ: dict[bytes, bytes], umask: int) -> tuple[int, bytes, bytes]:
+        """``telemetry-inject`` with the caller's argv, environment and umask; its exit code and output.
+
+        A caller that hangs up (Ctrl-C) interrupts the run as Ctrl-C interrupts it in-process.
+        """
         from telemetry_inject.cli import main
         from telemetry_inject.engine.run import close_caches
 
@@ -138,18 +160,32 @@ class _Server:
         os.environb.update(environ)
         old_mask = os.umask(umask)
         out, err = io.StringIO(), io.StringIO()
+        done = threading.Event()
+        watcher = threading.Thread(target=_interrupt_on_hangup, args=(conn, done), daemon=True)
+        watcher.start()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(argv)
         except SystemExit as exc:  # main returns its codes; this is only for a stray sys.exit below it
             code = exc.code if isinstance(exc.code, int) else 1
         finally:
+            done.set()
+            watcher.join()
             self.database = _database(self.home)
             os.umask(old_mask)
             os.environb.clear()
             os.environb.update(saved)
             os.chdir(self.home)
         return code, out.getvalue().encode("utf-8", "surrogateescape"), err.getvalue().encode("utf-8", "surrogateescape")
+
+
+def _interrupt_on_hangup(conn: socket.socket, done: threading.Event) -> None:
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLHUP)
+    while not done.is_set():
+        if poller.poll(50):
+            _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
+            return
 
 
 def _database(home: str) -> tuple[int, int] | None:
@@ -201,7 +237,7 @@ def _send(conn: socket.socket, data: bytes) -> None:
 
 
 def _log(line: str) -> None:
-    with contextlib.suppress(OSError), open(LOG, "a", encoding="utf-8") as log:
+    with contextlib.suppress(OSError), open(LOG, "a", encoding="utf-8", errors="backslashreplace") as log:
         log.write(line + "\n")
 
 
