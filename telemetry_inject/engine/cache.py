@@ -172,6 +172,11 @@ class Cache:
         size = sum(p.stat().st_size for p in self.directory.glob("cache.sqlite3*")) if self.directory.is_dir() else 0
         return CacheStats(functions[0][0] if functions else 0, files[0][0] if files else 0, size, self.path)
 
+    @property
+    def broken(self) -> bool:
+        """This process gave up on the database (locked, unwritable): a later run may try again."""
+        return self._broken
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

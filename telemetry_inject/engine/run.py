@@ -233,10 +233,12 @@ def open_cache(root: Path) -> Cache:
 _CACHES: dict[tuple[int, Path], Cache] = {}
 
 
-def close_caches() -> None:
-    """Close this process's cache connections (the hook server, between calls)."""
-    while _CACHES:
-        _CACHES.popitem()[1].close()
+def close_caches(broken_only: bool = False) -> None:
+    """Close this process's cache connections (the hook server, between calls): all, or those given up on."""
+    for key, cache in list(_CACHES.items()):
+        if not broken_only or cache.broken:
+            del _CACHES[key]
+            cache.close()
 
 
 def strip_file(path: Path, settings: Settings, write: bool) -> FileResult:

@@ -153,8 +153,7 @@ class _Server:
         from telemetry_inject.cli import main
         from telemetry_inject.engine.run import close_caches
 
-        if _database(self.home) != self.database:  # removed or rebuilt since the last call: reconnect
-            close_caches()
+        close_caches(broken_only=_database(self.home) == self.database)  # reconnect when replaced; retry a locked one
         saved = dict(os.environb)
         os.environb.clear()
         os.environb.update(environ)
