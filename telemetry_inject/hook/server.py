@@ -154,13 +154,14 @@ class _Server:
         from telemetry_inject.engine.run import close_caches
 
         close_caches(broken_only=_database(self.home) == self.database)  # reconnect when replaced; retry a locked one
+        os.chdir(self.home)  # (a caller that hung up as the last call ended may have cut its clean-up short)
         saved = dict(os.environb)
         os.environb.clear()
         os.environb.update(environ)
         old_mask = os.umask(umask)
         out, err = io.StringIO(), io.StringIO()
-        done = threading.Event()
-        watcher = threading.Thread(target=_interrupt_on_hangup, args=(conn, done), daemon=True)
+        done_read, done_write = os.pipe()  # written when the run is over: wakes the watcher at once
+        watcher = threading.Thread(target=_interrupt_on_hangup, args=(conn, done_read), daemon=True)
         watcher.start()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -168,8 +169,10 @@ class _Server:
         except SystemExit as exc:  # main returns its codes; this is only for a stray sys.exit below it
             code = exc.code if isinstance(exc.code, int) else 1
         finally:
-            done.set()
+            os.write(done_write, b"x")
             watcher.join()
+            os.close(done_read)
+            os.close(done_write)
             self.database = _database(self.home)
             os.umask(old_mask)
             os.environb.clear()
@@ -178,13 +181,12 @@ class _Server:
         return code, out.getvalue().encode("utf-8", "surrogateescape"), err.getvalue().encode("utf-8", "surrogateescape")
 
 
-def _interrupt_on_hangup(conn: socket.socket, done: threading.Event) -> None:
+def _interrupt_on_hangup(conn: socket.socket, done: int) -> None:
     poller = select.poll()
     poller.register(conn.fileno(), select.POLLHUP)
-    while not done.is_set():
-        if poller.poll(50):
-            _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
-            return
+    poller.register(done, select.POLLIN)
+    if any(fd == conn.fileno() for fd, _ in poller.poll()):
+        _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
 
 
 def _database(home: str) -> tuple[int, int] | None:
