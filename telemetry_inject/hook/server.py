@@ -8,8 +8,9 @@ included), exactly as ``telemetry-inject hook`` would have run, and writes one
 line per call to ``.telemetry_cache/hook-server.log`` (its pid is in
 ``hook-server.pid`` beside it). It exits after
 ``TELEMETRY_INJECT_HOOK_SERVER_IDLE`` seconds without a call (default 900), on
-SIGTERM, when the config no longer asks for it, or when a caller is another
-version of the tool.
+SIGTERM (after answering a call in progress), when the config no longer asks
+for it, when a caller is another version of the tool, or when its repository
+was moved. A caller that hangs up (Ctrl-C) interrupts its run as Ctrl-C would.
 
     python -P -m telemetry_inject.hook.server ROOT   # started by the hook itself, detached
 """
