@@ -31,7 +31,8 @@ from test_hook_server import (  # noqa: F401 - fixtures, shared
     wait_for,
 )
 
-from telemetry_inject.cli import _hook_parser, _plain_hook_args
+from telemetry_inject.cli_args import hook_parser as _hook_parser
+from telemetry_inject.cli_args import plain_hook_args as _plain_hook_args
 from telemetry_inject.engine import trees
 from telemetry_inject.engine.inject import parse
 from telemetry_inject.engine.source import SourceError, read_source
