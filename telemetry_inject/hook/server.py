@@ -69,6 +69,7 @@ def serve(root: str, idle: float) -> None:
         with open(PID, "w", encoding="ascii") as pid:
             pid.write(f"{os.getpid()}\n")
         trees.keep()
+        _warm_up()
         listener.listen(16)
         listener.settimeout(idle)
         while not server.stopping:
@@ -188,6 +189,18 @@ def _interrupt_on_hangup(conn: socket.socket, done: int) -> None:
     poller.register(done, select.POLLIN)
     if any(fd == conn.fileno() for fd, _ in poller.poll()):
         _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
+
+
+def _warm_up() -> None:
+    """Load what a first call would: the CLI, the engine, Python's grammar and query (other languages on first use)."""
+    from pathlib import PurePath
+
+    from telemetry_inject import cli  # noqa: F401 - imported for its side effect: loaded once, here
+    from telemetry_inject.engine import run  # noqa: F401
+    from telemetry_inject.languages import language_for
+
+    python = language_for(PurePath("x.py"))
+    python.function_units(python.parser().parse(b"def f():\n    pass\n"), b"def f():\n    pass\n")  # grammar, query
 
 
 def _database(home: str) -> tuple[int, int] | None:
