@@ -136,12 +136,12 @@ class _Server:
             _send(conn, b"declined 0 0\n")
             return True
         started = time.perf_counter()
-        self.busy = True
+        self.busy = True  # until the answer is out: a SIGTERM meanwhile waits for it
         try:
             code, out, err = self.run(conn, argv, environ, umask)
+            _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
         finally:
             self.busy = False
-        _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
         with contextlib.suppress(OSError):
             conn.shutdown(socket.SHUT_RDWR)  # the caller is done: log and look at the config after it left
         _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
