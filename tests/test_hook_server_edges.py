@@ -95,8 +95,11 @@ def test_ctrl_c_on_the_client_stops_the_run_as_in_process(repo: Path) -> None:  
 
     client = subprocess.Popen([str(TOOL), "hook", *touched], cwd=repo, env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for(lambda: done() > 0, "the server started writing", 20)
+    calls = len(log_lines(repo))
     client.send_signal(signal.SIGINT)
     _, err = client.communicate(timeout=60)
+    wait_for(lambda: len(log_lines(repo)) > calls, "the server ended the interrupted call", 20)  # its file at hand, whole
+    assert " exit 130 " in log_lines(repo)[-1]
     at_exit = done()
     time.sleep(1.5)
     assert client.returncode == 130 and b"interrupted" in err and b"Traceback" not in err, (client.returncode, err[-300:])
