@@ -7,7 +7,7 @@ its span stays current across awaits); an arrow whose body is an expression (or 
 block that cannot take the two lines) is wrapped in place, ``_tel.call(…, () => EXPR)``.
 Every original line stays byte-identical but for those in-line insertions. The shapes
 and the skip rules are the runtime's (runtimes/js/_telemetry_utils.cjs, header);
-js_units.py applies them, js_shapes.py writes and recognises the text.
+js_units.py and js_skips.py apply them, js_shapes.py writes and recognises the text.
 
 The runtime lives once per package, beside the nearest package.json (else at the
 repository root), as four files: the CommonJS runtime, its ES module face and the

@@ -2,7 +2,7 @@
 
 Pure: a tree and its bytes in, FunctionUnits out. The rules for when a body
 cannot take a shape come from the runtime's header (``_telemetry_utils.cjs``);
-each skip reason below names the breakage it avoids.
+the per-function skip reasons are in js_skips.py, each naming the breakage it avoids.
 """
 from __future__ import annotations
 
@@ -15,16 +15,28 @@ import tree_sitter
 from telemetry_inject.engine.units import FunctionUnit, line_start
 from telemetry_inject.engine.units import line_end as _line_end
 from telemetry_inject.languages import js_names, js_shapes
-from telemetry_inject.languages.js_shapes import ASYNC, CALL, CALL_ASYNC, CLOSE_RE, DETACHED, LINE_SHAPES, OPEN_RE, SYNC
+from telemetry_inject.languages.js_shapes import (
+    ASYNC,
+    CALL,
+    CALL_ASYNC,
+    CLOSE_RE,
+    DETACHED,
+    LINE_SHAPES,
+    OPEN_RE,
+    SYNC,
+)
+from telemetry_inject.languages.js_skips import (
+    ASM,
+    SKIP_PRAGMA,
+    is_directive,
+    unit_reason,
+)
 
 Node = tree_sitter.Node
-_DECLARATIONS = ("function_declaration", "generator_function_declaration")
 _GENERATORS = ("generator_function_declaration", "generator_function")
 _TEL_NAME = re.compile(rb"(?<![\w$])_tel[\w$]*")
 _IDENTIFIERS = frozenset({"identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"})
 _GENERATED = re.compile(rb"@generated\b|\bDO NOT EDIT\b")
-_SKIP_PRAGMA = b"telemetry: skip"
-_ASM = "asm.js code (a wrapper would fail its validation)"
 _RUNTIME_USE, _OWN_TEL, _OTHER_USE = "runtime", "own", "other"  # kinds of `_tel…` identifiers
 
 
@@ -54,10 +66,10 @@ def function_units(tree: tree_sitter.Tree, source: bytes, query: tree_sitter.Que
     uses = _tel_uses(root, source, sorted(ours + imports))
     file_reason = _file_reason(root, source, imports, uses)
     bad_uses = [offset for offset, kind in uses if kind != _RUNTIME_USE]
-    pragma = _SKIP_PRAGMA in source  # rare: each unit looks for it only when the file has it
-    reasons = [None if s.markers else file_reason or _unit_reason(source, s, bad_uses, typescript, pragma) for s in found]
-    asm = _outermost([(s.node.start_byte, s.node.end_byte) for s, reason in zip(found, reasons) if reason == _ASM])
-    reasons = [_ASM if reason is None and not s.markers and _inside(asm, s.node.start_byte) else reason for s, reason in zip(found, reasons)]
+    pragma = SKIP_PRAGMA in source  # rare: each unit looks for it only when the file has it
+    reasons = [None if s.markers else file_reason or unit_reason(source, s, bad_uses, typescript, pragma) for s in found]
+    asm = _outermost([(s.node.start_byte, s.node.end_byte) for s, reason in zip(found, reasons) if reason == ASM])
+    reasons = [ASM if reason is None and not s.markers and _inside(asm, s.node.start_byte) else reason for s, reason in zip(found, reasons)]
     lines = _predicted_lines(source, found, reasons, not imports)
     names = js_names.qualnames([s.node for s in found], source, lines)
     return [
@@ -98,7 +110,7 @@ def import_offset(root: Node, source: bytes) -> int | None:
     and "use client" stay first); None when that line starts inside what must stay above it."""
     before: list[Node] = []
     for child in root.children:
-        if child.type in ("hash_bang_line", "comment") or _is_directive(child):
+        if child.type in ("hash_bang_line", "comment") or is_directive(child):
             before.append(child)
             continue
         offset = line_start(source, child.start_byte)
@@ -139,7 +151,7 @@ def _line_shape(source: bytes, node: Node, body: Node, shape: str, typescript: b
         return problem("the `{` line goes on after `{`")
     open_at = _line_end(source, after)
     directive = None
-    while index < len(inner) and (inner[index].type == "comment" or _is_directive(inner[index])):
+    while index < len(inner) and (inner[index].type == "comment" or is_directive(inner[index])):
         directive = inner[index] if inner[index].type != "comment" else directive
         index += 1
     if directive is not None:  # "use strict" must stay the body's first statement
@@ -216,67 +228,6 @@ def _body_indent(source: bytes, open_at: int, close_at: int, closing: Node) -> b
         return first_comment
     closing_indent = source[close_at : closing.start_byte]
     return closing_indent + (b"\t" if closing_indent.startswith(b"\t") else b"  ")
-
-
-def _unit_reason(source: bytes, s: _Shape, bad_uses: list[int], typescript: bool, pragma: bool) -> str | None:
-    node = s.node
-    if pragma and _has_pragma(source, node):
-        return "`telemetry: skip` pragma"
-    if _inside_span(bad_uses, node.start_byte, node.end_byte):
-        return "uses an identifier starting with `_tel` (the names the shapes declare)"
-    if s.problem:
-        return s.problem
-    body = node.child_by_field_name("body")
-    if typescript and s.shape == CALL and node.child_by_field_name("return_type") is None and _may_infer_predicate(source, node, body):
-        return "TypeScript may infer a type predicate from it (`x => x !== undefined`), which the in-line wrapper hides"
-    if body.type != "statement_block":
-        return None
-    directives = [c for c in body.named_children if _is_directive(c)]
-    if any(source[d.start_byte + 1 : d.end_byte].startswith(b"use asm") for d in directives):
-        return _ASM
-    return _declaration_problem(source, node, body, s.shape, typescript)
-
-
-_PREDICATE_OPERATORS = frozenset({"===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in", "&&", "||"})
-
-
-def _may_infer_predicate(source: bytes, node: Node, body: Node) -> bool:
-    """Could tsc (5.5+) infer ``param is T`` from this arrow? Only from a boolean test of a parameter;
-    told apart here by its form: a comparison, a negation, or a call taking a parameter."""
-    if body.type == "statement_block":
-        returned = [r.named_children[0] for r in body.named_children if r.type == "return_statement" and r.named_child_count]
-    else:
-        returned = [body]
-    params = js_names.bound_names(source, node.child_by_field_name("parameters") or node.child_by_field_name("parameter"))
-    for expression in returned:
-        while expression.type == "parenthesized_expression" and expression.named_child_count:
-            expression = expression.named_children[0]
-        operator = js_names.node_text(expression.child_by_field_name("operator"))
-        if expression.type == "binary_expression" and operator in _PREDICATE_OPERATORS:
-            return True
-        if expression.type == "unary_expression" and operator == "!":
-            return True
-        arguments = expression.child_by_field_name("arguments") if expression.type == "call_expression" else None
-        if arguments is not None and any(a.type == "identifier" and js_names.text(source, a) in params for a in arguments.named_children):
-            return True
-    return False
-
-
-def _declaration_problem(source: bytes, node: Node, body: Node, shape: str, typescript: bool) -> str | None:
-    declared = [js_names.text(source, c.child_by_field_name("name")) for c in body.named_children if c.type in _DECLARATIONS]
-    wrapped = shape in (ASYNC, CALL, CALL_ASYNC)  # the body moves into an inner arrow
-    if not declared and not wrapped:
-        return None
-    params = js_names.bound_names(source, node.child_by_field_name("parameters") or node.child_by_field_name("parameter"))
-    variables = js_names.var_names(source, body) if source.find(b"var", body.start_byte, body.end_byte) >= 0 else set()
-    if declared and shape in LINE_SHAPES:
-        if typescript:
-            return "function declaration in the body: inside the try block tsc rejects it for ES5 targets (TS1250/TS1252)"
-        if len(set(declared)) < len(declared) or set(declared) & (params | variables):
-            return "a function declared in the body shares its name with a parameter, a `var` or another function"
-    if wrapped and (variables | set(declared)) & (params | {"arguments"}):
-        return "a `var` or function in the body redeclares a parameter or `arguments` (inside the wrapper it would shadow it)"
-    return None
 
 
 def _file_reason(root: Node, source: bytes, imports: list[tuple[int, int]], uses: list[tuple[int, str]]) -> str | None:
@@ -363,24 +314,7 @@ def _is_super_call(node: Node) -> bool:
     return call is not None and call.type == "call_expression" and call.child_by_field_name("function").type == "super"
 
 
-def _is_directive(node: Node) -> bool:
-    return node.type == "expression_statement" and node.named_child_count == 1 and node.named_children[0].type == "string"
 
-
-def _has_pragma(source: bytes, node: Node) -> bool:
-    """`telemetry: skip` on the function's first line or in the comment lines right above it."""
-    start = line_start(source, node.start_byte)
-    if _SKIP_PRAGMA in source[start : _line_end(source, node.child_by_field_name("body").start_byte)]:
-        return True
-    while start > 0:
-        above = line_start(source, start - 1)
-        line = source[above:start].strip()
-        if not line.startswith((b"//", b"/*", b"*")):
-            return False
-        if _SKIP_PRAGMA in line:
-            return True
-        start = above
-    return False
 
 
 def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:
@@ -395,8 +329,3 @@ def _outermost(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if not kept or start >= kept[-1][1]:
             kept.append((start, end))
     return kept
-
-
-def _inside_span(offsets: list[int], start: int, end: int) -> bool:
-    i = bisect.bisect_left(offsets, start)
-    return i < len(offsets) and offsets[i] < end
