@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, git
 from fake_llm import FakeLLM
 from gotoolchain import check, go_binary, toolchain_env
+
 from telemetry_inject.engine.inject import candidate_units, inject, strip
 from telemetry_inject.languages import LANGUAGES
-from telemetry_inject.llm.go_types import function_facts
+from telemetry_inject.llm.go_scope import function_facts
 from telemetry_inject.llm.golang import RULES, enrich_task, verify_go_enrichment
 from telemetry_inject.llm.lessons import failure_class, shipped
 

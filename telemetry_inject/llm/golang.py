@@ -2,7 +2,7 @@
 
 Go has no in-process compiler here, and a field the type lacks would break the
 user's build, so the verifier proves each value compiles from the source alone
-(``go_types``): EXPR is a name the function declares above the line (a parameter,
+(``go_scope``, ``go_types``): EXPR is a name the function declares above the line (a parameter,
 the receiver, a named result, a local of a top-level statement), optionally its
 fields through structs declared in the same file, or ``len`` of a slice, array,
 map, string or channel; and the value is a bool, number or string of a predeclared
@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 
-from telemetry_inject.llm import go_types
-from telemetry_inject.llm.go_types import FunctionFacts, check_value, function_facts, parse
+from telemetry_inject.llm import go_scope
+from telemetry_inject.llm.go_scope import FunctionFacts, check_value, function_facts
+from telemetry_inject.llm.go_types import parse
 from telemetry_inject.llm.verify import _SENSITIVE, Verdict, attribute_lines
 
 PROMPT_VERSION = "go-enrich-2"  # in the cache key: change it with the prompt or the verifier
@@ -102,7 +103,7 @@ def _parse_attr(text: str) -> tuple[str, object]:
     tree = parse(b"package p\n\nfunc _() {\n" + text.encode() + b"\n}\n")
     top = tree.root_node.named_children
     body = top[1].child_by_field_name("body") if not tree.root_node.has_error and len(top) == 2 else None
-    statements = go_types.statements(body) if body is not None else []
+    statements = go_scope.statements(body) if body is not None else []
     shape = "not a single `_tel.Attr(...)` call on one line"
     if len(statements) != 1 or statements[0].type != "expression_statement" or body.named_child_count != 1:
         return "", shape
@@ -143,7 +144,7 @@ def _returned(literal):
         return None
     if not ((result.type == "interface_type" and not result.named_child_count) or (result.type == "type_identifier" and result.text == b"any")):
         return None
-    statements = go_types.statements(body)
+    statements = go_scope.statements(body)
     if len(statements) != 1 or statements[0].type != "return_statement" or body.named_child_count != 1:
         return None
     values = statements[0].named_children
