@@ -162,6 +162,7 @@ class _Server:
         os.environb.update(environ)
         old_mask = os.umask(umask)
         out, err = io.StringIO(), io.StringIO()
+        code = 130  # until main returns: whatever cuts the call short counts as an interruption
         done_read, done_write = os.pipe()  # written when the run is over: wakes the watcher at once
         watcher = threading.Thread(target=_interrupt_on_hangup, args=(conn, done_read), daemon=True)
         watcher.start()
@@ -175,6 +176,8 @@ class _Server:
             watcher.join()
             os.close(done_read)
             os.close(done_write)
+            if code == 130:
+                close_caches()  # an interrupted call: start the next from a fresh connection, as a new process would
             self.database = _database(self.home)
             os.umask(old_mask)
             os.environb.clear()
