@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from telemetry_inject.cli_args import hook_parser, parser, plain_hook_args
 from telemetry_inject.errors import UserError
+from telemetry_inject.launch import INTERRUPTED
 
 if TYPE_CHECKING:
     import argparse
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"telemetry-inject: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("telemetry-inject: interrupted; every file is either as it was or fully written", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception:  # noqa: BLE001 - the one place that turns a bug into exit 3 and a log
         import tempfile

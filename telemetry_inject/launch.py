@@ -16,6 +16,7 @@ from telemetry_inject import __version__
 
 SOCKET = ".telemetry_cache/hook.sock"  # relative to the repository root, where pre-commit runs hooks
 PROTOCOL = b"telemetry-inject-hook/1"
+INTERRUPTED = "telemetry-inject: interrupted; every file is either as it was or fully written"
 ANSWER_TIMEOUT = 900.0  # seconds; a whole-repository hook run on a slow machine stays well under this
 
 
@@ -61,11 +62,11 @@ def ask_server(argv: list[str]) -> int | None:
         except OSError:  # nobody behind the socket (a stale file): run here instead
             return None
         try:
-            reply = _read_all(sock)
+            reply = read_all(sock)
         except OSError:
             reply = b""
     except KeyboardInterrupt:  # closing the socket tells the server to stop, as Ctrl-C would stop a run here
-        print("telemetry-inject: interrupted; every file is either as it was or fully written", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     finally:
         sock.close()
@@ -105,7 +106,8 @@ def _same_user(sock) -> bool:
     return int.from_bytes(credentials[4:8], sys.byteorder) == os.geteuid()
 
 
-def _read_all(sock) -> bytes:
+def read_all(sock) -> bytes:
+    """Everything the other end sends until it shuts its side down."""
     chunks = []
     while chunk := sock.recv(65536):
         chunks.append(chunk)

@@ -29,7 +29,7 @@ import time
 
 from telemetry_inject.engine import trees
 from telemetry_inject.engine.cache import CACHE_DIR
-from telemetry_inject.launch import PROTOCOL, SOCKET, identity
+from telemetry_inject.launch import PROTOCOL, SOCKET, identity, read_all
 
 LOG = ".telemetry_cache/hook-server.log"
 PID = ".telemetry_cache/hook-server.pid"  # `kill $(cat .telemetry_cache/hook-server.pid)` stops it
@@ -117,7 +117,7 @@ class _Server:
         """Answer one call; False when this server should stop after it."""
         conn.settimeout(30.0)
         try:
-            request = _read_all(conn)
+            request = read_all(conn)
         except OSError:
             return True
         if not request:
@@ -215,19 +215,15 @@ def _database(home: str) -> tuple[int, int] | None:
 
 
 def _still_wanted(home: str) -> bool:
+    from pathlib import Path
+
     from telemetry_inject.config import find_root, load_settings
     from telemetry_inject.errors import UserError
 
     try:
-        return load_settings(find_root(_path(home))).hook_server
+        return load_settings(find_root(Path(home))).hook_server
     except UserError:
         return False
-
-
-def _path(text: str):
-    from pathlib import Path
-
-    return Path(text)
 
 
 def _alive(path: str) -> bool:
@@ -240,13 +236,6 @@ def _alive(path: str) -> bool:
         return False
     finally:
         probe.close()
-
-
-def _read_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while chunk := conn.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _send(conn: socket.socket, data: bytes) -> None:
