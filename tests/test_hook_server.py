@@ -81,6 +81,13 @@ def server_pid(repo: Path) -> int:
     return pid
 
 
+def first_call(repo: Path, env: dict[str, str] | None = None) -> int:
+    """A first hook call (f4 edited) runs in-process and starts the server; the server's pid."""
+    staged_edit(repo, "return x + 4\n", "return x + 40\n")
+    assert hook(repo, env).returncode == 1
+    return server_pid(repo)
+
+
 def wait_gone(repo: Path, pid: int) -> None:
     wait_for(lambda: not running(pid), f"server {pid} exits")
     wait_for(lambda: not (repo / SOCK).exists() and not (repo / PID).exists(), "the socket and pid file are removed", 2)
@@ -222,9 +229,7 @@ def test_server_of_another_interpreter_declines_and_exits(repo: Path, tmp_path_f
 
 
 def test_config_turned_off_answers_then_exits(repo: Path) -> None:
-    staged_edit(repo, "return x + 4\n", "return x + 40\n")
-    assert hook(repo).returncode == 1
-    pid = server_pid(repo)
+    pid = first_call(repo)
     (repo / ".telemetry-inject.toml").write_text("hook-server = false\n")
     staged_edit(repo, "return x + 6\n", "return x + 60\n")
     result = hook(repo)
@@ -236,9 +241,7 @@ def test_config_turned_off_answers_then_exits(repo: Path) -> None:
 
 
 def test_sigterm_stops_the_server_and_removes_its_files(repo: Path) -> None:
-    staged_edit(repo, "return x + 4\n", "return x + 40\n")
-    assert hook(repo).returncode == 1
-    pid = server_pid(repo)
+    pid = first_call(repo)
     os.kill(pid, signal.SIGTERM)
     wait_gone(repo, pid)
     staged_edit(repo, "return x + 6\n", "return x + 60\n")
@@ -247,16 +250,12 @@ def test_sigterm_stops_the_server_and_removes_its_files(repo: Path) -> None:
 
 
 def test_idle_server_exits_by_itself(repo: Path) -> None:
-    staged_edit(repo, "return x + 4\n", "return x + 40\n")
-    assert hook(repo, env=tool_env(idle="1")).returncode == 1  # the server inherits the idle timeout from the hook that starts it
-    pid = server_pid(repo)
+    pid = first_call(repo, tool_env(idle="1"))  # the server inherits the idle timeout from the hook that starts it
     wait_gone(repo, pid)
 
 
 def test_config_error_exit_code_and_stderr_come_through_the_server(repo: Path) -> None:
-    staged_edit(repo, "return x + 4\n", "return x + 40\n")
-    assert hook(repo).returncode == 1
-    pid = server_pid(repo)
+    pid = first_call(repo)
     (repo / ".telemetry-inject.toml").write_text("hook-server = true\nbogus = 1\n")
     staged_edit(repo, "return x + 6\n", "return x + 60\n")
     served = hook(repo)

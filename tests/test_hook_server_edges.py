@@ -50,15 +50,20 @@ def served_with_runtime(repo: Path) -> int:  # noqa: F811
     return server_pid(repo)
 
 
+def committed_then_edited(repo: Path, names: list[str], text: str, edited: str) -> None:  # noqa: F811
+    """``names`` committed holding ``text``, then rewritten to ``edited`` (not staged yet)."""
+    for name in names:
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "files", "--no-verify")
+    for name in names:
+        (repo / name).write_text(edited)
+
+
 def many_files(repo: Path, count: int) -> list[str]:  # noqa: F811
     """``calc.py`` (one touched function) then ``count`` big files whose staged edit touches no function."""
     names = [f"m{i:03}.py" for i in range(count)]
-    for name in names:
-        (repo / name).write_text(BIG)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "big files", "--no-verify")
-    for name in names:
-        (repo / name).write_text(BIG.replace("X = 0\n", "X = 1\n"))
+    committed_then_edited(repo, names, BIG, BIG.replace("X = 0\n", "X = 1\n"))
     (repo / "calc.py").write_text((repo / "calc.py").read_text().replace("return x + 2\n", "return x + 20\n"))
     git(repo, "add", "-A")
     return ["calc.py", *names]
@@ -82,12 +87,7 @@ def test_ctrl_c_on_the_client_stops_the_run_as_in_process(repo: Path) -> None:  
     """Ctrl-C on the client: exit 130 and the "interrupted" line as in-process, and the server stops writing."""
     served_with_runtime(repo)
     touched = [f"t{i:03}.py" for i in range(600)]  # many files with a touched function each: a long call
-    for name in touched:
-        (repo / name).write_text(TEN)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "more", "--no-verify")
-    for name in touched:
-        (repo / name).write_text(TEN.replace("return x + 3\n", "return x + 30\n"))
+    committed_then_edited(repo, touched, TEN, TEN.replace("return x + 3\n", "return x + 30\n"))
     git(repo, "add", "-A")
 
     def done() -> int:
