@@ -48,6 +48,15 @@ def first_error_line(node) -> int:
         node = child
 
 
+def descendants(node, named: bool = True):
+    """``node`` and every node under it (only named ones unless ``named`` is False), depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.named_children if named else current.children)
+
+
 def syntax_error(tree) -> str | None:
     """The compile gate of languages without an in-process compiler: a tree free of syntax errors."""
     return f"line {first_error_line(tree.root_node)}: syntax error" if tree.root_node.has_error else None

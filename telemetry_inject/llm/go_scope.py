@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from telemetry_inject.engine.units import descendants
 from telemetry_inject.llm.go_types import (
     FileTypes,
     TypeRef,
@@ -21,7 +22,6 @@ from telemetry_inject.llm.go_types import (
     shown,
     struct_of,
     type_ref,
-    walk,
 )
 
 _LITERALS = frozenset({"int_literal", "float_literal", "imaginary_literal", "rune_literal", "interpreted_string_literal",
@@ -82,7 +82,7 @@ def function_facts(text: bytes, raw: bytes) -> FunctionFacts | None:
     leaving = tuple(start for (start, _), s in zip(spans, own) if not _stays(s))
     lines = text.split(b"\n")
     commented = frozenset(
-        n.start_point.row - 1 for n in walk(body) if n.type == "comment" and lines[n.start_point.row - 1][: n.start_point.column].strip()
+        n.start_point.row - 1 for n in descendants(body) if n.type == "comment" and lines[n.start_point.row - 1][: n.start_point.column].strip()
     )
     slots = frozenset(
         line for line in range(first, last + 1)
@@ -181,16 +181,12 @@ def _shadowed(function) -> frozenset:
     for parameters in [function.child_by_field_name("type_parameters")]:
         for declaration in (parameters.named_children if parameters is not None else []):
             names.update(n.text.decode() for n in declaration.children_by_field_name("name"))
-    stack = [function.child_by_field_name("receiver"), function.child_by_field_name("body")]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
+    roots = [n for n in (function.child_by_field_name("receiver"), function.child_by_field_name("body")) if n is not None]
+    for node in (n for root in roots for n in descendants(root)):
         if node.type in ("type_spec", "type_alias") and node.child_by_field_name("name") is not None:
             names.add(node.child_by_field_name("name").text.decode())
         if node.type in ("type_arguments", "type_parameter_list"):  # in a receiver, `Store[K, V]` names K and V
-            names.update(n.text.decode() for n in walk(node) if n.type in ("type_identifier", "identifier"))
-        stack.extend(node.named_children)
+            names.update(n.text.decode() for n in descendants(node) if n.type in ("type_identifier", "identifier"))
     return frozenset(names)
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from telemetry_inject.engine.units import descendants
+
 if TYPE_CHECKING:
     from telemetry_inject.llm.go_scope import FunctionFacts
 
@@ -50,14 +52,6 @@ def parse(source: bytes):
     return LANGUAGES["go"].parser().parse(source)  # a parser per call: verifiers run on threads
 
 
-def walk(node):
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.named_children)
-
-
 @lru_cache(maxsize=4)
 def file_types(raw: bytes) -> FileTypes:
     """The type declarations and imports of one Go file."""
@@ -73,12 +67,12 @@ def file_types(raw: bytes) -> FileTypes:
                     if spec.child_by_field_name("type_parameters") is not None:
                         generic.add(name.text.decode())
         elif declaration.type == "import_declaration":
-            for spec in (n for n in walk(declaration) if n.type == "import_spec"):
+            for spec in (n for n in descendants(declaration) if n.type == "import_spec"):
                 path = spec.child_by_field_name("path").text.decode().strip('"`')
                 alias = spec.child_by_field_name("name")
                 imports[alias.text.decode() if alias is not None else path.rsplit("/", 1)[-1]] = path
         elif declaration.type in ("function_declaration", "var_declaration", "const_declaration"):
-            names.update(n.text.decode() for n in walk(declaration) if n.type == "identifier" and n.parent.type in
+            names.update(n.text.decode() for n in descendants(declaration) if n.type == "identifier" and n.parent.type in
                          ("function_declaration", "var_spec", "const_spec"))
     if tree.root_node.has_error:
         return FileTypes({}, frozenset(), {}, True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from telemetry_inject.engine.units import descendants
 from telemetry_inject.llm.wrapped_attrs import Method
 
 _COLLECTIONS = frozenset({
@@ -90,7 +91,7 @@ class _Scope:
 
     def _assigned(self) -> set[str]:
         names = set()
-        for node in _walk(self.node):
+        for node in descendants(self.node, named=False):
             if node.type == "assignment_expression":
                 names.add(_text(_unparenthesized(node.child_by_field_name("left"))))
             elif node.type == "update_expression":  # `(x)++` increments x too
@@ -99,7 +100,7 @@ class _Scope:
 
     def _declared_anywhere(self) -> set[str]:
         names = set()
-        for node in _walk(self.node):
+        for node in descendants(self.node, named=False):
             if node.type in ("variable_declarator", "formal_parameter", "catch_formal_parameter", "enhanced_for_statement", "resource",
                              "instanceof_expression", "type_pattern", "record_pattern_component"):
                 name = node.child_by_field_name("name")
@@ -171,7 +172,7 @@ class _Scope:
 def _file_types(root) -> tuple[dict[str, list], dict[str, str], set[str]]:
     """(type declarations by simple name, single-type imports by simple name, type parameter names) of the file."""
     declared, imported, parameters = {}, {}, set()
-    for node in _walk(root):
+    for node in descendants(root, named=False):
         if node.type in (*_TYPE_DECLARATIONS, "annotation_type_declaration"):
             declared.setdefault(_text(node.child_by_field_name("name")), []).append(node)
         elif node.type == "type_parameter":
@@ -218,14 +219,6 @@ def _unparenthesized(node):
     while node is not None and node.type == "parenthesized_expression" and node.named_children:
         node = node.named_children[0]
     return node
-
-
-def _walk(node):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.children)
 
 
 def _text(node) -> str:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from telemetry_inject.engine.source import read_source
+from telemetry_inject.engine.units import descendants
 
 _CLASSES = ("class_declaration", "abstract_class_declaration", "class")
 _TYPE_DECLARATIONS = ("interface_declaration", "type_alias_declaration", "enum_declaration", "internal_module", "module", *_CLASSES)
@@ -79,13 +80,10 @@ def _local_names(function) -> set[str]:
     while top is not None and top.parent is not None and top.parent.parent is not None:
         top = top.parent
     names: set[str] = set()
-    stack = [top] if top is not None else []
-    while stack:
-        node = stack.pop()
+    for node in descendants(top) if top is not None else ():
         if node.type == "type_parameter" or (node.type in _TYPE_DECLARATIONS and node != top and node.parent != top):
             name = node.child_by_field_name("name")
             names.update([name.text.decode()] if name is not None else [])
-        stack.extend(node.named_children)
     return names
 
 
