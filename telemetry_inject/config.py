@@ -5,9 +5,13 @@ Unknown keys and values of the wrong type are errors naming the file and key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from telemetry_inject.errors import UserError
+from telemetry_inject.launch import switched_off
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 LEVELS = ("spans",)  # "full" (loop counts, caught exceptions) comes later
 
@@ -23,11 +27,24 @@ class Settings(NamedTuple):
     strict: bool = False  # the hook: an unparsable staged file blocks the commit
     lessons_dir: str | None = None  # the project's own prompt lessons (<dir>/<language>/*.md), relative to root
     go_runtime_dir: str = "internal/telemetry"  # the Go runtime package, relative to each go.mod
-    hook_server: bool = False  # the hook: keep a resident process per repository that answers later calls (hook/server.py)
+    hook_server: bool | None = None  # the hook: a resident process per repository answers later calls (hook/server.py); None: see hook_server_wanted
 
 
 _TYPES = {"exclude": list, "level": str, "python_runtime_module": str, "python_runtime_path": str, "max_file_bytes": int, "scope": str, "strict": bool, "lessons_dir": str, "go_runtime_dir": str, "hook_server": bool}
 _CHOICES = {"level": LEVELS, "scope": ("diff", "all")}
+
+
+CI_VARIABLES = ("CI", "TF_BUILD", "JENKINS_URL", "BUILDKITE", "TEAMCITY_VERSION")  # set by CI services (GitHub, GitLab, Azure, ...)
+
+
+def hook_server_wanted(settings: Settings, environ: Mapping[str, str]) -> bool:
+    """Whether the hook keeps a server: not when switched off for this call; else as configured; unset, on a developer's
+    machine and off in CI (a job runs its hook once, so a resident process would only outlive it)."""
+    if switched_off(environ):
+        return False
+    if settings.hook_server is not None:
+        return settings.hook_server
+    return not any(environ.get(name, "").strip().lower() not in ("", "0", "false") for name in CI_VARIABLES)
 
 
 def find_root(start: Path) -> Path:

@@ -1,6 +1,7 @@
 """The ``telemetry-inject`` console script: hand a hook call to a running hook server, else start the CLI.
 
-With ``hook-server = true`` in the config, the first hook call starts a
+Unless the config says ``hook-server = false`` (or ``TELEMETRY_INJECT_HOOK_SERVER=off``,
+or a CI service runs the hook), the first hook call starts a
 server for the repository (``telemetry_inject.hook.server``) and later calls
 only ask it: this module then imports nothing but ``os``, ``sys`` and
 ``_socket``, so a commit pays for the interpreter's start and not for loading
@@ -16,19 +17,25 @@ from telemetry_inject import __version__
 
 SOCKET = ".telemetry_cache/hook.sock"  # relative to the repository root, where pre-commit runs hooks
 PROTOCOL = b"telemetry-inject-hook/1"
+SWITCH = "TELEMETRY_INJECT_HOOK_SERVER"
 INTERRUPTED = "telemetry-inject: interrupted; every file is either as it was or fully written"
 ANSWER_TIMEOUT = 900.0  # seconds; a whole-repository hook run on a slow machine stays well under this
 
 
 def main() -> int:
     argv = sys.argv[1:]
-    if argv[:1] == ["hook"] and os.path.exists(SOCKET):  # a stat: the one cost of a call when no server runs
+    if argv[:1] == ["hook"] and os.path.exists(SOCKET) and not switched_off(os.environ):  # a stat: the cost of a call when no server runs
         answered = ask_server(argv)
         if answered is not None:
             return answered
     from telemetry_inject.cli import main as cli_main
 
     return cli_main(argv)
+
+
+def switched_off(environ) -> bool:  # (a Mapping[str, str]; no typing import on this path)
+    """``TELEMETRY_INJECT_HOOK_SERVER=off`` (or 0, false, no): no hook server for this call, whatever the config says."""
+    return environ.get(SWITCH, "").strip().lower() in ("off", "0", "false", "no")
 
 
 def identity() -> bytes:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+SERVER_OFF = {"TELEMETRY_INJECT_HOOK_SERVER": "off"}  # the hook starts no server here; tests of the server remove this
+os.environ.update(SERVER_OFF)  # (for in-process hook calls and every child process that inherits this environment)
 TEN = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(10))  # a module of ten functions
 
 

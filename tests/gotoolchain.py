@@ -24,7 +24,7 @@ def toolchain_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRY_INJECT", "OTEL_", "GO"))}
     env.update(GOFLAGS="-mod=mod", GOPROXY="off", GOSUMDB="off", GOTOOLCHAIN="local",
                GO111MODULE="on", GOCACHE=str(REPO / ".toolchains/go-cache"),
-               GOPATH=str(REPO / ".toolchains/gopath"))
+               GOPATH=str(REPO / ".toolchains/gopath"), TELEMETRY_INJECT_HOOK_SERVER="off")
     return env
 
 

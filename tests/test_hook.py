@@ -58,6 +58,7 @@ def project(git_repo: Path, hook_source, pre_commit_home) -> Path:
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRE_COMMIT", "TELEMETRY_INJECT", "VIRTUAL_ENV"))}
     env["PRE_COMMIT_HOME"] = str(home)
+    env["TELEMETRY_INJECT_HOOK_SERVER"] = "off"  # no server outliving the test (tests/test_hook_server.py has its own)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -12,12 +13,16 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, TEN, decorated, git
+from telemetry_inject.config import CI_VARIABLES
 from test_hook import TOOL, edit, env_for, hook_source, pre_commit_home, project  # noqa: F401 - fixtures, shared
 
 IDLE = "TELEMETRY_INJECT_HOOK_SERVER_IDLE"
+SWITCH = "TELEMETRY_INJECT_HOOK_SERVER"
 SOCK, PID, LOG = ".telemetry_cache/hook.sock", ".telemetry_cache/hook-server.pid", ".telemetry_cache/hook-server.log"
 INTERPRETER = TOOL.read_text().splitlines()[0].removeprefix("#!")  # the console script's python: part of a server's identity
 SITE = sysconfig.get_paths()["purelib"]
+STARTED = ("telemetry-inject: started a hook server for this repository: later commits skip loading the engine;"
+           " it stops after 15 idle minutes (README: the hook server; `hook-server = false` turns it off)\n")
 
 
 def tool_env(idle: str = "10", **extra: str) -> dict[str, str]:
@@ -94,7 +99,9 @@ def wait_gone(repo: Path, pid: int) -> None:
 
 
 def log_lines(repo: Path) -> list[str]:
-    return (repo / LOG).read_text().splitlines() if (repo / LOG).exists() else []
+    """The server log's lines for calls it answered (not those saying a server started)."""
+    lines = (repo / LOG).read_text().splitlines() if (repo / LOG).exists() else []
+    return [line for line in lines if " started: pid " not in line]
 
 
 def logged(repo: Path, count: int) -> list[str]:
@@ -104,16 +111,24 @@ def logged(repo: Path, count: int) -> list[str]:
     return log_lines(repo)
 
 
-def stop_servers(repo: Path) -> None:
-    """SIGTERM every server for ``repo``, found by its command line: one still starting has no pid file yet."""
+def servers_of(repo: Path) -> list[int]:
+    """Pids of the servers for ``repo``, found by their command line: one still starting has no pid file yet."""
+    pids = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             argv = (proc / "cmdline").read_bytes().split(b"\0")[:-1]
         except OSError:
             continue
         if b"telemetry_inject.hook.server" in argv and argv[-1] == os.fsencode(repo) and running(pid := int(proc.name)):
-            os.kill(pid, signal.SIGTERM)
-            wait_for(lambda p=pid: not running(p), f"server {pid} stops at teardown", 5)
+            pids.append(pid)
+    return pids
+
+
+def stop_servers(repo: Path) -> None:
+    """SIGTERM every server for ``repo``."""
+    for pid in servers_of(repo):
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda p=pid: not running(p), f"server {pid} stops at teardown", 5)
 
 
 @pytest.fixture
@@ -141,7 +156,8 @@ def test_second_call_is_answered_by_the_server_exactly_as_in_process(repo: Path,
             staged_edit(where, old, new)
             results.append(hook(where))
         served, alone = results
-        assert (served.returncode, served.stdout, served.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+        notice = STARTED if step == 0 else ""  # the repository's first server is announced once, after the call's lines
+        assert (served.returncode, served.stdout, served.stderr) == (alone.returncode, alone.stdout + notice, alone.stderr)
         assert files_of(repo) == files_of(twin)
         codes.append(served.returncode)
         if step == 0:
@@ -165,7 +181,8 @@ def served_project(project: Path):  # noqa: F811 - test_hook's fixture
 
 
 def commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "commit", "-m", "change", *args], cwd=cwd, env={**env_for(home), IDLE: "10"}, capture_output=True, text=True, check=False)
+    env = {k: v for k, v in env_for(home).items() if k != SWITCH}  # test_hook switches the server off
+    return subprocess.run(["git", "commit", "-m", "change", *args], cwd=cwd, env={**env, IDLE: "10"}, capture_output=True, text=True, check=False)
 
 
 def test_pre_commit_with_the_server_stops_then_accepts_and_handles_commit_a(served_project: Path, pre_commit_home: Path) -> None:  # noqa: F811
@@ -304,3 +321,54 @@ def test_socket_is_for_its_owner_only_and_calls_run_under_the_callers_umask(repo
     assert hook(repo, umask=0o077).returncode == 1 and (repo / "obs/tel.py").is_file()
     logged(repo, 1)  # the server answered
     assert stat.S_IMODE((repo / "obs").stat().st_mode) == 0o700, "the runtime's directory, made under the caller's umask"
+
+
+def test_without_a_config_key_a_server_starts_on_a_developer_machine_but_not_in_ci_or_when_switched_off(git_repo: Path) -> None:
+    (git_repo / "calc.py").write_text(TEN)
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "init")
+    local = {k: v for k, v in tool_env().items() if k not in CI_VARIABLES}
+    try:
+        for step, (env, edited) in enumerate([({**local, "CI": "true"}, "f4"), ({**local, "TF_BUILD": "True"}, "f5"),
+                                              ({**local, SWITCH: "off"}, "f6")]):
+            staged_edit(git_repo, f"return x + {step + 4}\n", f"return x + {step + 40}\n")
+            result = hook(git_repo, env)
+            assert result.returncode == 1 and f": {edited} instrumented\n" in result.stdout, result.stdout
+            assert "hook server" not in result.stdout and servers_of(git_repo) == [], "no server in CI or when switched off"
+        staged_edit(git_repo, "return x + 7\n", "return x + 70\n")
+        first = hook(git_repo, local)
+        assert first.returncode == 1 and first.stdout.endswith(STARTED), first.stdout
+        pid = server_pid(git_repo)
+        staged_edit(git_repo, "return x + 8\n", "return x + 80\n")
+        off = hook(git_repo, {**local, SWITCH: "off"})  # a running server is not asked either
+        assert off.returncode == 1 and "f8 instrumented" in off.stdout and log_lines(git_repo) == []
+        staged_edit(git_repo, "return x + 9\n", "return x + 90\n")
+        served = hook(git_repo, local)
+        assert served.returncode == 1 and "f9 instrumented" in served.stdout and STARTED not in served.stdout
+        assert len(logged(git_repo, 1)) == 1 and servers_of(git_repo) == [pid]
+        assert decorated(git_repo / "calc.py") == ["f4", "f5", "f6", "f7", "f8", "f9"]
+        os.kill(pid, signal.SIGTERM)
+        wait_gone(git_repo, pid)
+        staged_edit(git_repo, "return x + 3\n", "return x + 30\n")
+        again = hook(git_repo, local)  # a later server, after the first: started without a word
+        assert again.returncode == 1 and STARTED not in again.stdout and server_pid(git_repo) != pid
+    finally:
+        stop_servers(git_repo)
+
+
+def test_server_exits_when_its_socket_is_deleted(repo: Path) -> None:
+    pid = first_call(repo, tool_env(idle="8"))  # it looks at its socket every 2 s when idle
+    shutil.rmtree(repo / ".telemetry_cache")  # e.g. `git clean -fdX`, or the repository deleted
+    wait_for(lambda: not running(pid), "the server notices its socket is gone", 6)  # before its idle timeout
+
+
+@pytest.mark.parametrize(("setting", "environ", "wanted"), [
+    (None, {}, True), (None, {"CI": "true"}, False), (None, {"CI": "false"}, True), (None, {"CI": "0"}, True),
+    (None, {"GITLAB_CI": "true", "CI": "true"}, False), (None, {"JENKINS_URL": "http://ci/"}, False),
+    (True, {"CI": "true"}, True), (False, {}, False), (True, {SWITCH: "off"}, False), (True, {SWITCH: "0"}, False),
+    (None, {SWITCH: " No "}, False), (None, {SWITCH: "on"}, True),
+])
+def test_who_wants_a_server(setting: bool | None, environ: dict[str, str], wanted: bool, tmp_path: Path) -> None:
+    from telemetry_inject.config import Settings, hook_server_wanted
+
+    assert hook_server_wanted(Settings(tmp_path, hook_server=setting), environ) is wanted

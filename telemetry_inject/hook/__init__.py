@@ -6,11 +6,12 @@ imports rich, GitPython, PyGithub or an LLM SDK (a test checks).
 """
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import TextIO
 
-from telemetry_inject.config import Settings
+from telemetry_inject.config import Settings, hook_server_wanted
 from telemetry_inject.engine import diff
 from telemetry_inject.engine.files import is_excluded
 from telemetry_inject.engine.run import WriteMode, run_file
@@ -30,10 +31,20 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
     scope = None if settings.scope == "all" else (diff.pre_commit_scope(top) or diff.staged_scope(top))
     mode = WriteMode(write=not check, scope=scope, gates=not check)  # --check writes nothing: no gates to pass
     results = [run_file(path, settings, mode) for path in paths]
-    if settings.hook_server and top == settings.root == Path.cwd():
+    started = False
+    if hook_server_wanted(settings, os.environ) and top == settings.root == Path.cwd():
         from telemetry_inject.hook.server import start
 
-        start(str(top))  # later calls only ask it (telemetry_inject/launch.py); a running one is left alone
+        started = start(str(top))  # later calls only ask it (telemetry_inject/launch.py); a running one is left alone
+    code = _report(results, settings, check, top, out)
+    if started:  # the repository's first: said once, after the call's own lines
+        out.write("telemetry-inject: started a hook server for this repository: later commits skip loading the engine;"
+                  " it stops after 15 idle minutes (README: the hook server; `hook-server = false` turns it off)\n")
+    return code
+
+
+def _report(results: list, settings: Settings, check: bool, top: Path, out: TextIO) -> int:
+    """One line per skipped file and per changed function, and a summary: the hook's exit code."""
     status = 0
     for result in results:
         if isinstance(result, (Skipped, Failed)):

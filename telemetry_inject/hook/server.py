@@ -1,4 +1,5 @@
-"""The hook server: one resident process per repository that answers hook calls (``hook-server = true``).
+"""The hook server: one resident process per repository that answers hook calls (on unless ``hook-server = false``,
+``TELEMETRY_INJECT_HOOK_SERVER=off`` or a CI service: config.hook_server_wanted).
 
 A hook call spends most of its time starting Python and importing the engine;
 the server has both done already. It listens on ``.telemetry_cache/hook.sock``
@@ -9,7 +10,7 @@ line per call to ``.telemetry_cache/hook-server.log`` (its pid is in
 ``hook-server.pid`` beside it). It exits after
 ``TELEMETRY_INJECT_HOOK_SERVER_IDLE`` seconds without a call (default 900), on
 SIGTERM (after answering a call in progress), when the config no longer asks
-for it, when a caller is another version of the tool, or when its repository
+for it, when its socket is deleted, when a caller is another version of the tool, or when its repository
 was moved. A caller that hangs up (Ctrl-C) interrupts its run as Ctrl-C would.
 
     python -P -m telemetry_inject.hook.server ROOT   # started by the hook itself, detached
@@ -36,13 +37,17 @@ PID = ".telemetry_cache/hook-server.pid"  # `kill $(cat .telemetry_cache/hook-se
 DEFAULT_IDLE = 900.0
 
 
-def start(root: str) -> None:
-    """Start a detached server for ``root`` unless one answers there already (the hook calls this after a run)."""
+def start(root: str) -> bool:
+    """Start a detached server for ``root`` unless one answers there already (the hook calls this after a run).
+
+    True when this is the repository's first server (no log of an earlier one): the hook says so once.
+    """
     if not hasattr(os, "posix_spawn") or not hasattr(socket, "AF_UNIX") or _alive(os.path.join(root, SOCKET)):
-        return  # (Windows: no server; every call runs in its own process)
+        return False  # (Windows: no server; every call runs in its own process)
     devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # never hold pre-commit's pipes open
     os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "telemetry_inject.hook.server", root], os.environ,
                    file_actions=devnull, setsid=True)
+    return not os.path.exists(os.path.join(root, LOG))  # (a race with the new server's first line only repeats the notice)
 
 
 def serve(root: str, idle: float) -> None:
@@ -61,39 +66,58 @@ def serve(root: str, idle: float) -> None:
         return  # another server bound it in between, or the filesystem has no sockets
     finally:
         os.umask(mask)
-    ours = os.stat(SOCKET).st_ino
+    ours = _file_id(SOCKET)
     server = _Server(os.getcwd())
     try:
         signal.signal(signal.SIGTERM, server.terminate)  # before the pid file tells anyone whom to kill
         signal.signal(signal.SIGINT, signal.default_int_handler)  # no terminal reaches us (setsid): a caller hanging up does
         with open(PID, "w", encoding="ascii") as pid:
             pid.write(f"{os.getpid()}\n")
+        _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} started: pid {os.getpid()}, stops after {idle:.0f} idle seconds")
         trees.keep()
         _warm_up()
         listener.listen(16)
-        listener.settimeout(idle)
+        listener.settimeout(min(idle / 4, TICK))
+        last_call = time.monotonic()
         while not server.stopping:
             try:
                 conn, _ = listener.accept()
             except TimeoutError:
-                break
+                if time.monotonic() - last_call >= idle or not _bound(os.path.join(server.home, SOCKET), ours):
+                    break  # idle, or the socket is gone (the cache or the repository deleted, the repository moved)
+                continue
             try:
                 with conn:
                     if not server.answer(conn):
                         break
             except KeyboardInterrupt:
                 pass  # the caller hung up just as its call ended: nothing left to tell it
+            last_call = time.monotonic()
     except _Stop:
         pass
     finally:
         with contextlib.suppress(OSError):
-            if os.stat(os.path.join(server.home, SOCKET)).st_ino == ours:
+            if _bound(os.path.join(server.home, SOCKET), ours):
                 os.unlink(os.path.join(server.home, SOCKET))
                 os.unlink(os.path.join(server.home, PID))
         listener.close()
 
 
 _OPEN_MAX = 65536
+TICK = 30.0  # seconds between looks at whether the socket is still ours while idle
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _bound(path: str, ours: tuple[int, int] | None) -> bool:
+    """``path`` is still the socket this server bound."""
+    return ours is not None and _file_id(path) == ours
 
 
 class _Stop(BaseException):
@@ -207,21 +231,17 @@ def _warm_up() -> None:
 
 
 def _database(home: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(os.path.join(home, CACHE_DIR, "cache.sqlite3"))
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
+    return _file_id(os.path.join(home, CACHE_DIR, "cache.sqlite3"))
 
 
 def _still_wanted(home: str) -> bool:
     from pathlib import Path
 
-    from telemetry_inject.config import find_root, load_settings
+    from telemetry_inject.config import find_root, hook_server_wanted, load_settings
     from telemetry_inject.errors import UserError
 
     try:
-        return load_settings(find_root(Path(home))).hook_server
+        return hook_server_wanted(load_settings(find_root(Path(home))), os.environ)
     except UserError:
         return False
 
