@@ -11,8 +11,9 @@ from telemetry_inject.config import Settings
 from telemetry_inject.engine.cache import Cache, file_key
 from telemetry_inject.engine.diff import DiffScope
 from telemetry_inject.engine.files import write_atomic
-from telemetry_inject.engine.inject import GateFailure, candidate_units, identified, inject, strip
-from telemetry_inject.engine.source import SourceError
+from telemetry_inject.engine import trees
+from telemetry_inject.engine.inject import GateFailure, candidate_units, identified, inject, parse, strip
+from telemetry_inject.engine.source import SourceError, read_source
 from telemetry_inject.languages import language_for
 from telemetry_inject.results import Changed, Failed, FileResult, Skipped, Unchanged
 
@@ -219,6 +220,24 @@ def _with_enrichment(functions: tuple, enriched: dict) -> tuple:
             )
         annotated.append(outcome)
     return tuple(annotated)
+
+
+def remember_files(paths: list[Path], settings: Settings) -> None:
+    """Parse ``paths`` into the hook server's memo (engine/trees.py) ahead of their run; nothing without a memo.
+
+    A new hook server reads the files of the call that started it: the next commit touching them reparses its edits only.
+    """
+    if trees.memo() is None:
+        return
+    for path in paths:
+        language = language_for(path)
+        try:
+            if language is None or not getattr(language, "template", True) or path.stat().st_size > settings.max_file_bytes:
+                continue
+            src = read_source(path.read_bytes())
+            language.function_units(parse(language, src, memo_key=_relative(path, settings).as_posix()), src.parse_bytes)
+        except (OSError, SourceError):
+            continue  # the run that needs the file reads it itself, and says what is wrong with it
 
 
 def open_cache(root: Path) -> Cache:

@@ -13,12 +13,13 @@ SIGTERM (after answering a call in progress), when the config no longer asks
 for it, when its socket is deleted, when a caller is another version of the tool, or when its repository
 was moved. A caller that hangs up (Ctrl-C) interrupts its run as Ctrl-C would.
 
-    python -P -m telemetry_inject.hook.server ROOT   # started by the hook itself, detached
+    python -P -m telemetry_inject.hook.server [FILE...] ROOT   # started by the hook itself, detached
 """
 from __future__ import annotations
 
 import _thread
 import contextlib
+import gc
 import io
 import os
 import select
@@ -37,20 +38,22 @@ PID = ".telemetry_cache/hook-server.pid"  # `kill $(cat .telemetry_cache/hook-se
 DEFAULT_IDLE = 900.0
 
 
-def start(root: str) -> bool:
+def start(root: str, files: list[str]) -> bool:
     """Start a detached server for ``root`` unless one answers there already (the hook calls this after a run).
 
+    It reads ``files`` (the call's, relative to ``root``) before its first call, as if it had answered this one.
     True when this is the repository's first server (no log of an earlier one): the hook says so once.
     """
     if not hasattr(os, "posix_spawn") or not hasattr(socket, "AF_UNIX") or _alive(os.path.join(root, SOCKET)):
         return False  # (Windows: no server; every call runs in its own process)
     devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # never hold pre-commit's pipes open
-    os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "telemetry_inject.hook.server", root], os.environ,
+    argv = [sys.executable, "-P", "-m", "telemetry_inject.hook.server", *files[:LEARN_MAX], root]  # the root last
+    os.posix_spawn(sys.executable, argv, os.environ,
                    file_actions=devnull, setsid=True)
     return not os.path.exists(os.path.join(root, LOG))  # (a race with the new server's first line only repeats the notice)
 
 
-def serve(root: str, idle: float) -> None:
+def serve(root: str, idle: float, files: list[str] = ()) -> None:
     os.closerange(3, _OPEN_MAX)  # nothing the hook that started us had open (a lock, a pipe) stays held by us
     os.chdir(root)
     if _alive(SOCKET):
@@ -75,7 +78,8 @@ def serve(root: str, idle: float) -> None:
             pid.write(f"{os.getpid()}\n")
         _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} started: pid {os.getpid()}, stops after {idle:.0f} idle seconds")
         trees.keep()
-        _warm_up()
+        _warm_up(server.home, files)
+        server.database = _database(server.home)  # the connection _warm_up opened is to this file
         listener.listen(16)
         listener.settimeout(min(idle / 4, TICK))
         last_call = time.monotonic()
@@ -104,6 +108,7 @@ def serve(root: str, idle: float) -> None:
 
 
 _OPEN_MAX = 65536
+LEARN_MAX = 64  # files the first call hands a new server to read ahead (the memo keeps as many)
 TICK = 30.0  # seconds between looks at whether the socket is still ours while idle
 
 
@@ -161,14 +166,17 @@ class _Server:
             return True
         started = time.perf_counter()
         self.busy = True  # until the answer is out: a SIGTERM meanwhile waits for it
+        gc.disable()  # no collection pause while the caller waits: one runs after the answer is out
         try:
             code, out, err = self.run(conn, argv, environ, umask)
             _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
         finally:
             self.busy = False
+            gc.enable()
         with contextlib.suppress(OSError):
             conn.shutdown(socket.SHUT_RDWR)  # the caller is done: log and look at the config after it left
         _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
+        gc.collect()
         return not self.stopping and _still_wanted(self.home)
 
     def run(self, conn: socket.socket, argv: list[str], environ: dict[bytes, bytes], umask: int) -> tuple[int, bytes, bytes]:
@@ -218,16 +226,28 @@ def _interrupt_on_hangup(conn: socket.socket, done: int) -> None:
         _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
 
 
-def _warm_up() -> None:
-    """Load what a first call would: the CLI, the engine, Python's grammar and query (other languages on first use)."""
-    from pathlib import PurePath
+def _warm_up(home: str, files: list[str]) -> None:
+    """Load what a first call would: the CLI, the engine, Python's grammar and query (other languages on first use),
+    the cache's connection; then read ``files`` as a call would, so that the next commit touching them reparses only
+    its edits."""
+    import difflib  # noqa: F401 - imported for its side effect: loaded once, here (engine/trees.py uses it)
+    from pathlib import Path, PurePath
 
-    from telemetry_inject import cli  # noqa: F401 - imported for its side effect: loaded once, here
-    from telemetry_inject.engine import run  # noqa: F401
+    import unidiff  # noqa: F401 - (engine/diff.py imports it on first use)
+
+    from telemetry_inject import cli, hook  # noqa: F401
+    from telemetry_inject.config import find_root, load_settings
+    from telemetry_inject.engine import run
+    from telemetry_inject.errors import UserError
     from telemetry_inject.languages import language_for
 
     python = language_for(PurePath("x.py"))
     python.function_units(python.parser().parse(b"def f():\n    pass\n"), b"def f():\n    pass\n")  # grammar, query
+    run.open_cache(Path(home)).has_file("")  # connects (a lookup of no file)
+    try:
+        run.remember_files([Path(name) for name in files], load_settings(find_root(Path(home))))
+    except UserError:
+        pass  # a config error: the next call reports it
 
 
 def _database(home: str) -> tuple[int, int] | None:
@@ -269,4 +289,4 @@ def _log(line: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], float(os.environ.get("TELEMETRY_INJECT_HOOK_SERVER_IDLE", DEFAULT_IDLE)))
+    serve(sys.argv[-1], float(os.environ.get("TELEMETRY_INJECT_HOOK_SERVER_IDLE", DEFAULT_IDLE)), sys.argv[1:-1])
