@@ -48,8 +48,10 @@ def start(root: str, files: list[str]) -> bool:
         return False  # (Windows: no server; every call runs in its own process)
     devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # never hold pre-commit's pipes open
     argv = [sys.executable, "-P", "-m", "telemetry_inject.hook.server", *files[:LEARN_MAX], root]  # the root last
-    os.posix_spawn(sys.executable, argv, os.environ,
-                   file_actions=devnull, setsid=True)
+    try:
+        os.posix_spawn(sys.executable, argv, os.environ, file_actions=devnull, setsid=True)
+    except (OSError, NotImplementedError):  # no session of its own on this system (setsid), or no process to spare
+        return False  # the hook has done its work; it only stays as fast as it was
     return not os.path.exists(os.path.join(root, LOG))  # (a race with the new server's first line only repeats the notice)
 
 
