@@ -79,10 +79,10 @@ def serve(root: str, idle: float, files: list[str] = ()) -> None:
         with open(PID, "w", encoding="ascii") as pid:
             pid.write(f"{os.getpid()}\n")
         _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} started: pid {os.getpid()}, stops after {idle:.0f} idle seconds")
+        listener.listen(16)  # from now on a call waits for the warm-up rather than starting a second server
         trees.keep()
         _warm_up(server.home, files)
         server.database = _database(server.home)  # the connection _warm_up opened is to this file
-        listener.listen(16)
         listener.settimeout(min(idle / 4, TICK))
         last_call = time.monotonic()
         while not server.stopping:
