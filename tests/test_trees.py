@@ -127,3 +127,36 @@ def test_units_from_the_memo_equal_units_from_a_full_query() -> None:
             trees.keep(None)
         assert got == expected
         assert len(hits) < sum(len(parser.parse(v).root_node.children) for v in versions)  # statements were shared
+
+
+def test_line_changes_describe_the_new_lines_exactly() -> None:
+    """Every answer rebuilds ``b`` from ``a``: equal stretches kept, changed runs replaced (random lists of repeated lines)."""
+    from telemetry_inject.engine.trees import line_changes
+
+    rnd = random.Random(7)
+    alphabet = [b"\n", b"\n", b"x\n", b"    pass\n", *(b"line %d\n" % k for k in range(20))]
+    for _ in range(5000):
+        a = [rnd.choice(alphabet) for _ in range(rnd.randrange(0, 40))]
+        b = list(a)
+        for _ in range(rnd.randrange(0, 6)):
+            at = rnd.randrange(0, len(b) + 1)
+            if rnd.random() < 0.4:
+                b.insert(at, rnd.choice(alphabet))
+            elif b:
+                b[min(at, len(b) - 1) :][:1] = [] if rnd.random() < 0.5 else [rnd.choice(alphabet)]
+        rebuilt, i, j = [], 0, 0
+        for i1, i2, j1, j2 in line_changes(a, b):
+            assert i1 - i == j1 - j >= 0 and a[i:i1] == b[j:j1], "an equal stretch between changes"
+            assert (i1, j1) != (i2, j2), "no empty change"
+            rebuilt += a[i:i1] + b[j1:j2]
+            i, j = i2, j2
+        assert a[i:] == b[j:] and rebuilt + a[i:] == b
+
+
+def test_line_changes_are_fine_where_many_lines_repeat() -> None:
+    """Sparse insertions in a file of short functions (a blank line every other line) come back as separate changes."""
+    from telemetry_inject.engine.trees import line_changes
+
+    old = b"".join(b"def f%d(x):\n    return x\n\n\n" % i for i in range(1000)).splitlines(keepends=True)
+    new = b"".join((b"@_tel.span\n" if i % 100 == 5 else b"") + b"def f%d(x):\n    return x\n\n\n" % i for i in range(1000)).splitlines(keepends=True)
+    assert line_changes(old, new) == [(4 * i, 4 * i, 4 * i + i // 100, 4 * i + i // 100 + 1) for i in range(5, 1000, 100)]

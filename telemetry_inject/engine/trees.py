@@ -8,13 +8,13 @@ out as copies, so callers may ``edit`` what they get.
 """
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 
 import tree_sitter
 
 Key = tuple[str, str]  # (language, file path)
 _BLOCK = 4096
-_MAX_DIFF_LINES = 4000  # beyond this, one edit over the whole changed range (a line diff would cost more than it saves)
 _VERSIONS = 2  # a file's last input and last output: the next call usually starts from one of them
 
 
@@ -126,22 +126,77 @@ def _tell(tree: tree_sitter.Tree, old: bytes, new: bytes, prefix: int, suffix: i
         old_tail, new_tail = len(old), len(new)
     old_lines = old[head:old_tail].splitlines(keepends=True)
     new_lines = new[head:new_tail].splitlines(keepends=True)
-    import difflib  # here: the hook's own path never reaches this (only a server keeps trees)
-
-    if len(old_lines) + len(new_lines) > _MAX_DIFF_LINES:
-        changes = [("replace", 0, len(old_lines), 0, len(new_lines))]
-    else:
-        changes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
     old_starts, new_starts = _offsets(old_lines, head), _offsets(new_lines, head)
-    for tag, i1, i2, j1, j2 in reversed(changes):  # back to front: the old positions before each edit still hold
-        if tag == "equal":
-            continue
+    for i1, i2, j1, j2 in reversed(line_changes(old_lines, new_lines)):  # back to front: old positions before each edit hold
         start, old_end = old_starts[i1], old_starts[i2]
         inserted = new[new_starts[j1] : new_starts[j2]]
         row, column = _point(old, start)
         rows = inserted.count(b"\n")
         end_column = len(inserted) - (inserted.rfind(b"\n") + 1) if rows else column + len(inserted)
         tree.edit(start, old_end, start + len(inserted), (row, column), _point(old, old_end), (row + rows, end_column))
+
+
+def line_changes(a: list[bytes], b: list[bytes]) -> list[tuple[int, int, int, int]]:
+    """The changed runs ``(i1, i2, j1, j2)``, in order: ``a[i1:i2]`` became ``b[j1:j2]``, everything between is equal.
+
+    Patience style, in about linear time: lines found once on each side anchor
+    the alignment (their longest increasing run), equal lines next to an anchor
+    join it, and a stretch without anchors is one change. Any answer is correct
+    for tree-sitter (each edit is exact); a finer one only reparses less.
+    (difflib's SequenceMatcher gives finer answers, but takes seconds where
+    many lines repeat, as blank lines do.)
+    """
+    changes = []
+    gaps = [(0, len(a), 0, len(b))]
+    while gaps:
+        i1, i2, j1, j2 = gaps.pop()
+        while i1 < i2 and j1 < j2 and a[i1] == b[j1]:
+            i1, j1 = i1 + 1, j1 + 1
+        while i1 < i2 and j1 < j2 and a[i2 - 1] == b[j2 - 1]:
+            i2, j2 = i2 - 1, j2 - 1
+        if i1 == i2 and j1 == j2:
+            continue
+        anchors = _anchors(a, i1, i2, b, j1, j2) if i1 < i2 and j1 < j2 else []
+        if not anchors:
+            changes.append((i1, i2, j1, j2))
+            continue
+        for i, j in anchors:  # the stretches between anchors, each looked at again
+            gaps.append((i1, i, j1, j))
+            i1, j1 = i + 1, j + 1
+        gaps.append((i1, i2, j1, j2))
+    return sorted(changes)
+
+
+def _anchors(a: list[bytes], i1: int, i2: int, b: list[bytes], j1: int, j2: int) -> list[tuple[int, int]]:
+    """Lines found exactly once in ``a[i1:i2]`` and once in ``b[j1:j2]``: the longest run of them in the same order."""
+    seen_a: dict[bytes, int] = {}
+    for i in range(i1, i2):
+        seen_a[a[i]] = -1 if a[i] in seen_a else i
+    seen_b: dict[bytes, int] = {}
+    for j in range(j1, j2):
+        line = b[j]
+        if seen_a.get(line, -1) >= 0:
+            seen_b[line] = -1 if line in seen_b else j
+    pairs = [(seen_a[line], j) for line, j in seen_b.items() if j >= 0]
+    pairs.sort()
+    # patience sorting: the longest subsequence increasing in j, with links back to rebuild it
+    tops: list[int] = []  # j of the last pair of each pile
+    ends: list[int] = []  # index into ``pairs`` of that pair
+    back = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        pile = bisect.bisect_left(tops, j)
+        back[index] = ends[pile - 1] if pile else -1
+        if pile == len(tops):
+            tops.append(j)
+            ends.append(index)
+        else:
+            tops[pile], ends[pile] = j, index
+    run = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = back[index]
+    return run[::-1]
 
 
 def _offsets(lines: list[bytes], start: int) -> list[int]:

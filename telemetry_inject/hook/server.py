@@ -232,7 +232,6 @@ def _warm_up(home: str, files: list[str]) -> None:
     """Load what a first call would: the CLI, the engine, Python's grammar and query (other languages on first use),
     the cache's connection; then read ``files`` as a call would, so that the next commit touching them reparses only
     its edits."""
-    import difflib  # noqa: F401 - imported for its side effect: loaded once, here (engine/trees.py uses it)
     from pathlib import Path, PurePath
 
     import unidiff  # noqa: F401 - (engine/diff.py imports it on first use)
