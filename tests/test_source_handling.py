@@ -53,6 +53,8 @@ def test_mixed_newlines_round_trip() -> None:
         (b"def f():\n    return '\xff\xfe'\n", "line 2: not valid utf-8"),
         (b"\x00\x01\x02binary", "binary"),
         (b"# -*- coding: nonsense -*-\nx = 1\n", "encoding"),
+        (b"# -*- coding: rot13 -*-\nk = 1\n", "'rot13' in the coding declaration is not a text encoding"),
+        (b"# coding=hex\nx = 1\n", "not a text encoding"),
     ],
 )
 def test_bad_input_is_refused_with_line(source: bytes, message: str) -> None:

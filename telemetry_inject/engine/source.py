@@ -57,6 +57,8 @@ def read_source(raw: bytes) -> SourceText:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise SourceError(f"line {line}: not valid {encoding}") from None
+    except LookupError:  # a codec for bytes, not text (rot13, hex, zlib...): Python refuses such a source file too
+        raise SourceError(f"{encoding!r} in the coding declaration is not a text encoding") from None
     if codec in ("utf-8", "utf-8-sig"):
         bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
         return SourceText(raw, raw[bom:] if bom else raw, text, encoding, _newline(raw), bom)
