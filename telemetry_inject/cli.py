@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from telemetry_inject.cli_args import hook_parser, parser, plain_hook_args
 from telemetry_inject.errors import UserError
-from telemetry_inject.launch import INTERRUPTED
+from telemetry_inject.launch import INTERRUPTED, tolerant_stdout
 
 if TYPE_CHECKING:
     import argparse
@@ -26,6 +26,7 @@ DEFAULT_LESSONS_DIR = ".telemetry-lessons"  # where --learn writes when config `
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    tolerant_stdout()
     try:  # `bot` has its own parser (telemetry_inject/bot/cli.py), options and --help included
         if argv[:1] == ["bot"]:
             args = SimpleNamespace(command="bot", bot_args=argv[1:])

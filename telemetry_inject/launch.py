@@ -24,6 +24,7 @@ ANSWER_TIMEOUT = 900.0  # seconds; a whole-repository hook run on a slow machine
 
 def main() -> int:
     argv = sys.argv[1:]
+    tolerant_stdout()
     if argv[:1] == ["hook"] and os.path.exists(SOCKET) and not switched_off(os.environ):  # a stat: the cost of a call when no server runs
         answered = ask_server(argv)
         if answered is not None:
@@ -31,6 +32,12 @@ def main() -> int:
     from telemetry_inject.cli import main as cli_main
 
     return cli_main(argv)
+
+
+def tolerant_stdout() -> None:
+    """A name stdout cannot encode (a non-UTF-8 file name, a narrow locale) is escaped, never an internal error."""
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
 
 
 def switched_off(environ) -> bool:  # (a Mapping[str, str]; no typing import on this path)
@@ -55,8 +62,12 @@ def ask_server(argv: list[str]) -> int | None:
         return None  # Windows (a socket left under WSL), or a socket someone else put there
     umask = os.umask(0)
     os.umask(umask)
+    environ = dict(os.environb)
+    if b"COLUMNS" not in environ and sys.stdout.isatty():  # what argparse wraps --help to, here as in-process
+        size = os.get_terminal_size(sys.stdout.fileno())
+        environ[b"COLUMNS"], environ[b"LINES"] = b"%d" % size.columns, b"%d" % size.lines
     request = b"\0".join([PROTOCOL, identity(), os.fsencode(os.getcwd()), b"%d" % umask, b"%d" % len(argv),
-                          *map(os.fsencode, argv), *(key + b"=" + value for key, value in os.environb.items())])
+                          *map(os.fsencode, argv), *(key + b"=" + value for key, value in environ.items())])
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         try:

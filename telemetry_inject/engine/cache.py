@@ -41,6 +41,14 @@ def file_key(raw: bytes, language: str, level: str, import_line: bytes) -> str:
     return function_key(raw, language, level, "file:" + import_line.decode("utf-8", "replace"))
 
 
+def make_directory(directory: Path) -> None:
+    """The cache directory, with the .gitignore that keeps all of it out of commits (raises OSError)."""
+    directory.mkdir(exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Created by telemetry-inject: never commit the cache.\n*\n")
+
+
 class CacheStats(NamedTuple):
     functions: int
     files: int
@@ -64,10 +72,7 @@ class Cache:
         if self._db is not None or self._broken:
             return self._db
         try:
-            self.directory.mkdir(exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by telemetry-inject: never commit the cache.\n*\n")
+            make_directory(self.directory)
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
             if _is_locked(exc):

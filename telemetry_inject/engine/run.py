@@ -222,8 +222,8 @@ def _with_enrichment(functions: tuple, enriched: dict) -> tuple:
     return tuple(annotated)
 
 
-def remember_files(paths: list[Path], settings: Settings) -> None:
-    """Parse ``paths`` into the hook server's memo (engine/trees.py) ahead of their run; nothing without a memo.
+def remember_files(paths: list[Path], settings: Settings, budget: int) -> None:
+    """Parse ``paths`` (up to ``budget`` bytes of them) into the hook server's memo (engine/trees.py); nothing without one.
 
     A new hook server reads the files of the call that started it: the next commit touching them reparses its edits only.
     """
@@ -232,8 +232,10 @@ def remember_files(paths: list[Path], settings: Settings) -> None:
     for path in paths:
         language = language_for(path)
         try:
-            if language is None or not getattr(language, "template", True) or path.stat().st_size > settings.max_file_bytes:
+            size = path.stat().st_size
+            if language is None or not getattr(language, "template", True) or size > min(budget, settings.max_file_bytes):
                 continue
+            budget -= size
             src = read_source(path.read_bytes())
             language.function_units(parse(language, src, memo_key=_relative(path, settings).as_posix()), src.parse_bytes)
         except (OSError, SourceError):

@@ -35,7 +35,8 @@ def run_hook(files: list[Path], settings: Settings, check: bool, out: TextIO) ->
     if hook_server_wanted(settings, os.environ) and top == settings.root == Path.cwd():
         from telemetry_inject.hook.server import start
 
-        started = start(str(top), [os.path.relpath(p, top) for p in paths])  # later calls only ask it (telemetry_inject/launch.py); a running one is left alone
+        parsed = [os.path.relpath(p, top) for p in paths if scope is None or scope.for_path(p) is not None]
+        started = start(str(top), parsed)  # later calls only ask it (telemetry_inject/launch.py); a running one is left alone
     code = _report(results, settings, check, top, out)
     if started:  # the repository's first: said once, after the call's own lines
         out.write("telemetry-inject: started a hook server for this repository: later commits skip loading the engine;"

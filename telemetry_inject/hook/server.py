@@ -28,47 +28,62 @@ import socket
 import sys
 import threading
 import time
+from pathlib import Path
 
 from telemetry_inject.engine import trees
-from telemetry_inject.engine.cache import CACHE_DIR
+from telemetry_inject.engine.cache import CACHE_DIR, make_directory
 from telemetry_inject.launch import PROTOCOL, SOCKET, identity, read_all
 
 LOG = ".telemetry_cache/hook-server.log"
+LOCK = ".telemetry_cache/hook-server.lock"  # held by the repository's one server for as long as it runs
+FAILED = ".telemetry_cache/hook-server.failed"  # a server could not listen here: the hook starts none for a while
+RETRY_AFTER = 86400.0  # seconds
 PID = ".telemetry_cache/hook-server.pid"  # `kill $(cat .telemetry_cache/hook-server.pid)` stops it
 DEFAULT_IDLE = 900.0
 
 
 def start(root: str, files: list[str]) -> bool:
-    """Start a detached server for ``root`` unless one answers there already (the hook calls this after a run).
+    """Start a detached server for ``root`` unless one runs there already (the hook calls this after a run).
 
-    It reads ``files`` (the call's, relative to ``root``) before its first call, as if it had answered this one.
-    True when this is the repository's first server (no log of an earlier one): the hook says so once.
+    It reads ``files`` (relative to ``root``: those the call parsed) before it listens, as if it had answered this call.
+    True when this is the repository's first server: the hook says so once.
     """
-    if not hasattr(os, "posix_spawn") or not hasattr(socket, "AF_UNIX") or _alive(os.path.join(root, SOCKET)):
+    if not hasattr(os, "posix_spawn") or not hasattr(socket, "AF_UNIX"):
         return False  # (Windows: no server; every call runs in its own process)
+    if _locked(os.path.join(root, LOCK)) or _failed_lately(os.path.join(root, FAILED)):
+        return False
     devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # never hold pre-commit's pipes open
     argv = [sys.executable, "-P", "-m", "telemetry_inject.hook.server", *files[:LEARN_MAX], root]  # the root last
     try:
         os.posix_spawn(sys.executable, argv, os.environ, file_actions=devnull, setsid=True)
     except (OSError, NotImplementedError):  # no session of its own on this system (setsid), or no process to spare
         return False  # the hook has done its work; it only stays as fast as it was
-    return not os.path.exists(os.path.join(root, LOG))  # (a race with the new server's first line only repeats the notice)
+    try:  # the log, made here: of several hook processes starting servers at once, one says so
+        os.close(os.open(os.path.join(root, LOG), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return True
+    except OSError:
+        return False
 
 
 def serve(root: str, idle: float, files: list[str] = ()) -> None:
     os.closerange(3, _OPEN_MAX)  # nothing the hook that started us had open (a lock, a pipe) stays held by us
     os.chdir(root)
-    if _alive(SOCKET):
-        return  # another server won the race
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(SOCKET)  # a stale socket: nobody answers behind it
-    os.makedirs(os.path.dirname(SOCKET), exist_ok=True)
+    with contextlib.suppress(OSError):
+        make_directory(Path(CACHE_DIR))
+    lock = _lock(LOCK)  # held until this process ends: one server per repository
+    if lock is None:
+        return  # another server has it
+    with contextlib.suppress(OSError):
+        os.unlink(SOCKET)  # a stale socket: the server that bound it is gone (it held the lock)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     mask = os.umask(0o077)
     try:
         listener.bind(SOCKET)
-    except OSError:
-        return  # another server bound it in between, or the filesystem has no sockets
+    except OSError as exc:  # a filesystem without sockets: the hook stops starting servers here for a while
+        _log(f"{_now()} cannot listen on {SOCKET}: {exc.strerror}; no server is started here before {RETRY_AFTER / 3600:.0f} hours")
+        with contextlib.suppress(OSError), open(FAILED, "w", encoding="utf-8") as failed:
+            failed.write(f"{exc.strerror}\n")
+        return
     finally:
         os.umask(mask)
     ours = _file_id(SOCKET)
@@ -78,11 +93,11 @@ def serve(root: str, idle: float, files: list[str] = ()) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # no terminal reaches us (setsid): a caller hanging up does
         with open(PID, "w", encoding="ascii") as pid:
             pid.write(f"{os.getpid()}\n")
-        _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} started: pid {os.getpid()}, stops after {idle:.0f} idle seconds")
-        listener.listen(16)  # from now on a call waits for the warm-up rather than starting a second server
+        _log(f"{_now()} started: pid {os.getpid()}, stops after {idle:.0f} idle seconds")
         trees.keep()
-        _warm_up(server.home, files)
+        _warm_up(server.home, files)  # a call meanwhile is refused and runs in its own process (the lock stops a 2nd server)
         server.database = _database(server.home)  # the connection _warm_up opened is to this file
+        listener.listen(64)
         listener.settimeout(min(idle / 4, TICK))
         last_call = time.monotonic()
         while not server.stopping:
@@ -94,7 +109,7 @@ def serve(root: str, idle: float, files: list[str] = ()) -> None:
                 continue
             try:
                 with conn:
-                    if not server.answer(conn):
+                    if not server.answer(conn, listener):
                         break
             except KeyboardInterrupt:
                 pass  # the caller hung up just as its call ended: nothing left to tell it
@@ -109,8 +124,45 @@ def serve(root: str, idle: float, files: list[str] = ()) -> None:
         listener.close()
 
 
+def _lock(path: str) -> int | None:
+    """A descriptor of ``path`` holding its exclusive lock, or None when another process holds it (or it cannot be made)."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _locked(path: str) -> bool:
+    """A server holds the repository's lock, or no lock can be had there (no cache directory, or a read-only one)."""
+    fd = _lock(path)
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
+def _failed_lately(path: str) -> bool:
+    try:
+        return time.time() - os.stat(path).st_mtime < RETRY_AFTER
+    except OSError:
+        return False
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 _OPEN_MAX = 65536
-LEARN_MAX = 64  # files the first call hands a new server to read ahead (the memo keeps as many)
+LEARN_MAX = 64  # files the first call hands a new server to read ahead (the memo keeps as many)...
+LEARN_BYTES = 2_000_000  # ...up to this much source
 TICK = 30.0  # seconds between looks at whether the socket is still ours while idle
 
 
@@ -144,7 +196,7 @@ class _Server:
         if not self.busy:
             raise _Stop
 
-    def answer(self, conn: socket.socket) -> bool:
+    def answer(self, conn: socket.socket, listener: socket.socket) -> bool:
         """Answer one call; False when this server should stop after it."""
         conn.settimeout(30.0)
         try:
@@ -152,7 +204,7 @@ class _Server:
         except OSError:
             return True
         if not request:
-            return True  # a liveness probe (``_alive``)
+            return True  # a liveness probe (a connection closed without a word)
         fields = request.split(b"\0")
         if len(fields) < 5 or fields[0] != PROTOCOL or fields[1] != identity() or os.fsdecode(fields[2]) != self.home:
             _send(conn, b"declined 0 0\n")
@@ -170,21 +222,24 @@ class _Server:
         self.busy = True  # until the answer is out: a SIGTERM meanwhile waits for it
         gc.disable()  # no collection pause while the caller waits: one runs after the answer is out
         try:
-            code, out, err = self.run(conn, argv, environ, umask)
+            code, out, err = self.run(conn, listener, argv, environ, umask)
             _send(conn, b"%d %d %d\n" % (code, len(out), len(err)) + out + err)
         finally:
             self.busy = False
             gc.enable()
         with contextlib.suppress(OSError):
             conn.shutdown(socket.SHUT_RDWR)  # the caller is done: log and look at the config after it left
-        _log(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
+        _log(f"{_now()} exit {code} in {(time.perf_counter() - started) * 1000:.0f} ms: {' '.join(argv)}")
         gc.collect()
         return not self.stopping and _still_wanted(self.home)
 
-    def run(self, conn: socket.socket, argv: list[str], environ: dict[bytes, bytes], umask: int) -> tuple[int, bytes, bytes]:
+    def run(self, conn: socket.socket, listener: socket.socket, argv: list[str], environ: dict[bytes, bytes],
+            umask: int) -> tuple[int, bytes, bytes]:
         """``telemetry-inject`` with the caller's argv, environment and umask; its exit code and output.
 
-        A caller that hangs up (Ctrl-C) interrupts the run as Ctrl-C interrupts it in-process.
+        A caller that hangs up (Ctrl-C) interrupts the run as Ctrl-C interrupts it in-process. Calls that
+        arrive meanwhile (pre-commit's other processes for the same commit) are declined: they run in their own
+        processes, in parallel, rather than wait for this one.
         """
         from telemetry_inject.cli import main
         from telemetry_inject.engine.run import close_caches
@@ -198,7 +253,7 @@ class _Server:
         out, err = io.StringIO(), io.StringIO()
         code = 130  # until main returns: whatever cuts the call short counts as an interruption
         done_read, done_write = os.pipe()  # written when the run is over: wakes the watcher at once
-        watcher = threading.Thread(target=_interrupt_on_hangup, args=(conn, done_read), daemon=True)
+        watcher = threading.Thread(target=_watch, args=(conn, done_read, listener), daemon=True)
         watcher.start()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -220,35 +275,57 @@ class _Server:
         return code, out.getvalue().encode("utf-8", "surrogateescape"), err.getvalue().encode("utf-8", "surrogateescape")
 
 
-def _interrupt_on_hangup(conn: socket.socket, done: int) -> None:
+def _watch(conn: socket.socket, done: int, listener: socket.socket) -> None:
+    """While a call runs: interrupt it if its caller hangs up, and decline the calls that arrive."""
     poller = select.poll()
     poller.register(conn.fileno(), select.POLLHUP)
     poller.register(done, select.POLLIN)
-    if any(fd == conn.fileno() for fd, _ in poller.poll()):
-        _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
+    poller.register(listener.fileno(), select.POLLIN)
+    while True:
+        ready = dict(poller.poll())
+        if done in ready:
+            return
+        if conn.fileno() in ready:
+            _thread.interrupt_main()  # a KeyboardInterrupt in the run: cli.main answers it with exit 130, files whole
+            return
+        _decline(listener)
+
+
+def _decline(listener: socket.socket) -> None:
+    try:
+        other, _ = listener.accept()
+    except OSError:
+        return
+    with other:
+        other.settimeout(5.0)
+        try:
+            request = read_all(other)  # all of it: closing on unread bytes would reset the connection, not decline
+        except OSError:
+            return
+        if request:  # (an empty one is a liveness probe)
+            _send(other, b"declined 0 0\n")
 
 
 def _warm_up(home: str, files: list[str]) -> None:
     """Load what a first call would: the CLI, the engine, Python's grammar and query (other languages on first use),
     the cache's connection; then read ``files`` as a call would, so that the next commit touching them reparses only
     its edits."""
-    from pathlib import Path, PurePath
+    from pathlib import PurePath
 
     import unidiff  # noqa: F401 - (engine/diff.py imports it on first use)
 
     from telemetry_inject import cli, hook  # noqa: F401
     from telemetry_inject.config import find_root, load_settings
     from telemetry_inject.engine import run
-    from telemetry_inject.errors import UserError
     from telemetry_inject.languages import language_for
 
     python = language_for(PurePath("x.py"))
     python.function_units(python.parser().parse(b"def f():\n    pass\n"), b"def f():\n    pass\n")  # grammar, query
     run.open_cache(Path(home)).has_file("")  # connects (a lookup of no file)
     try:
-        run.remember_files([Path(name) for name in files], load_settings(find_root(Path(home))))
-    except UserError:
-        pass  # a config error: the next call reports it
+        run.remember_files([Path(name) for name in files], load_settings(find_root(Path(home))), LEARN_BYTES)
+    except Exception:  # noqa: BLE001 - a head start only, never a reason to stop: the next call reads and reports for itself
+        pass
 
 
 def _database(home: str) -> tuple[int, int] | None:
@@ -256,8 +333,6 @@ def _database(home: str) -> tuple[int, int] | None:
 
 
 def _still_wanted(home: str) -> bool:
-    from pathlib import Path
-
     from telemetry_inject.config import find_root, hook_server_wanted, load_settings
     from telemetry_inject.errors import UserError
 
@@ -265,18 +340,6 @@ def _still_wanted(home: str) -> bool:
         return hook_server_wanted(load_settings(find_root(Path(home))), os.environ)
     except UserError:
         return False
-
-
-def _alive(path: str) -> bool:
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.settimeout(1.0)
-        probe.connect(path)
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
 
 
 def _send(conn: socket.socket, data: bytes) -> None:
