@@ -10,8 +10,11 @@ line per call to ``.telemetry_cache/hook-server.log`` (its pid is in
 ``hook-server.pid`` beside it). It exits after
 ``TELEMETRY_INJECT_HOOK_SERVER_IDLE`` seconds without a call (default 900), on
 SIGTERM (after answering a call in progress), when the config no longer asks
-for it, when its socket is deleted, when a caller is another version of the tool, or when its repository
-was moved. A caller that hangs up (Ctrl-C) interrupts its run as Ctrl-C would.
+for it, when its socket is deleted, when a caller is another version of the
+tool, or when its repository was moved. A caller that hangs up (Ctrl-C)
+interrupts its run as Ctrl-C would; calls that arrive while one runs are
+declined (they run in their own processes). It holds
+``.telemetry_cache/hook-server.lock`` while it runs: one server per repository.
 
     python -P -m telemetry_inject.hook.server [FILE...] ROOT   # started by the hook itself, detached
 """
