@@ -47,6 +47,11 @@ def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[su
     primary, secondary = pty.openpty()
     proc = subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=secondary, timeout=120)
     os.close(secondary)
+    return proc, terminal_output(primary)
+
+
+def terminal_output(primary: int) -> bytes:
+    """Every byte a pseudo-terminal showed, once its other side is closed (then ``primary`` is closed too)."""
     shown = b""
     while True:
         try:
@@ -57,7 +62,7 @@ def run_on_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[su
             break
         shown += chunk
     os.close(primary)
-    return proc, shown
+    return shown
 
 
 def pythonpath_env(*paths: Path) -> dict[str, str]:

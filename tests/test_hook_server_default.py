@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEN, git
+from conftest import TEN, git, terminal_output
 from test_hook import hook_source, pre_commit_home, project  # noqa: F401 - fixtures
 from test_hook_server import (  # noqa: F401 - the repo fixture, shared
     LOG,
@@ -66,7 +66,7 @@ def started_lines(repo: Path) -> list[str]:
     return [line for line in lines if " started: pid " in line]
 
 
-# 1. A repository where no server can listen: "started a hook server" on every commit, and a spawn every commit.
+# 1. A repository where no server can listen (was: the notice and a spawn on every commit).
 
 def test_no_started_notice_on_every_commit_when_no_server_can_listen(repo: Path) -> None:
     """Where no server can listen (a filesystem without sockets; here a directory where the socket goes), the first
@@ -85,11 +85,11 @@ def test_no_started_notice_on_every_commit_when_no_server_can_listen(repo: Path)
     assert started_lines(repo) == [], "no server ever ran"
 
 
-# 2. pre-commit's parallel partitions on the first commit: the "said once" notice is said by every partition.
+# 2. pre-commit's parallel partitions on the first commit (was: the "said once" notice said by every partition).
 
 def test_parallel_first_calls_announce_the_server_once(repo: Path) -> None:
     """pre-commit runs a hook in one process per CPU (files partitioned) unless `require_serial`; on the first commit
-    every partition finds no server log, spawns a server and prints the notice, so the combined output repeats it."""
+    every partition may start a server, and only the one that creates the server log (O_EXCL) prints the notice."""
     names = [f"m{i}.py" for i in range(4)]
     for name in names:
         (repo / name).write_text(TEN)
@@ -111,7 +111,7 @@ def test_parallel_first_calls_announce_the_server_once(repo: Path) -> None:
     assert most <= 1, f"the first-server notice appears {most} times in one commit's output"
 
 
-# 3. A commit made right after the first one waits for the new server's read-ahead.
+# 3. The new server's read-ahead (was: every file the first call was handed, so the next commit waited for it).
 
 def test_a_new_server_reads_ahead_only_the_files_the_first_call_parsed(repo: Path) -> None:
     """Files passed to the hook but outside the staged diff (`pre-commit run --all-files`, then a commit) are not read
@@ -133,14 +133,12 @@ def test_a_new_server_reads_ahead_only_the_files_the_first_call_parsed(repo: Pat
     logged(repo, 1)
 
 
-# 4. The read-ahead lets a LookupError through: the new server dies before it listens.
+# 4. The read-ahead meets a file it cannot decode (was: a LookupError killed the new server before it listened).
 
 def test_read_ahead_of_a_file_with_a_non_text_coding_cookie_does_not_kill_the_server(repo: Path) -> None:
-    """`# -*- coding: rot13 -*-` (or hex, base64, zlib...): `codecs.lookup` knows it, `bytes.decode` raises LookupError,
-    which read_source does not turn into a SourceError. A file passed to the hook but not in the diff
-    (`pre-commit run --all-files`, a chmod-only change) is not read in-process, but the new server reads it ahead,
-    and `_warm_up` only catches UserError (remember_files only OSError/SourceError): the server exits before listening,
-    after logging "started" (the user was told a server runs)."""
+    """`# -*- coding: rot13 -*-` (or hex, base64, zlib...): `codecs.lookup` knows it and `bytes.decode` raises
+    LookupError, which read_source now turns into a SourceError; and the read-ahead is never fatal to the server.
+    (Here rot.py is handed to the hook but is outside the diff, so the first call does not read it.)"""
     (repo / "rot.py").write_text("# -*- coding: rot13 -*-\nqrs s():\n    cnff\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "rot13", "--no-verify")
@@ -153,12 +151,12 @@ def test_read_ahead_of_a_file_with_a_non_text_coding_cookie_does_not_kill_the_se
     assert accepts(repo / SOCK), "the announced server died during its read-ahead (LookupError from rot.py)"
 
 
-# 5. A repository path longer than a socket address: every served call spawns a useless server process.
+# 5. A repository path longer than a socket address (was: every served call spawned a useless server process).
 
 def test_a_long_repository_path_does_not_spawn_a_process_per_served_call(git_repo: Path) -> None:
-    """The client and the server use the relative `.telemetry_cache/hook.sock`, but `start()` probes
-    `os.path.join(root, SOCKET)`: past 107 bytes (sun_path) connect() fails, so `_alive` says no server, and the
-    server itself (run_hook runs in it) spawns a new python on every call it answers."""
+    """The client and the server use the relative `.telemetry_cache/hook.sock`; `start()` once probed the absolute
+    path, which past 107 bytes (sun_path) cannot be connected to, so the server itself (run_hook runs in it) spawned
+    a new python on every call it answered. `start()` now asks the server's lock file."""
     deep = git_repo / ("d" * 110)
     deep.mkdir()
     for args in (["init", "-q", "-b", "main"], ["config", "user.email", "dev@example.com"], ["config", "user.name", "Dev"]):
@@ -193,12 +191,11 @@ def test_a_long_repository_path_does_not_spawn_a_process_per_served_call(git_rep
         stop_servers(deep)
 
 
-# 6. Output the caller's stdout cannot encode: exit 3 in-process, exit 1 and a raw traceback when served.
+# 6. Output the caller's stdout cannot encode (was: exit 3 in-process, a bare traceback and exit 1 when served).
 
 def test_unencodable_output_fails_the_same_way_served_and_in_process(repo: Path, tmp_path_factory) -> None:
     """A file name that is not UTF-8 under a strict UTF-8 stdout (PYTHONIOENCODING=utf-8, as with LANG=en_US.UTF-8):
-    in-process the report's UnicodeEncodeError is cli.main's "internal error" (exit 3); served, the server writes into
-    a StringIO without error, and the client's own `sys.stdout.write` raises outside any handler: a bare traceback, exit 1."""
+    both ways the name is escaped (launch.tolerant_stdout), with the same exit code and bytes."""
     name = os.fsdecode(b"\xff.py")
     twin = tmp_path_factory.mktemp("twin")
     for args in (["init", "-q", "-b", "main"], ["config", "user.email", "dev@example.com"], ["config", "user.name", "Dev"]):
@@ -225,28 +222,18 @@ def test_unencodable_output_fails_the_same_way_served_and_in_process(repo: Path,
     assert (served.returncode, served.stdout, served.stderr) == (alone.returncode, alone.stdout, alone.stderr)
 
 
-# 7. `hook --help` on a terminal: argparse wraps for the server's (absent) terminal, not the caller's.
+# 7. `hook --help` on a terminal (was: argparse wrapped for the server's absent terminal, not the caller's).
 
 def _help_on_terminal(repo: Path, env: dict[str, str], columns: int) -> tuple[int, bytes]:
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     proc = subprocess.run([str(TOOL), "hook", "--help"], cwd=repo, env=env, stdout=secondary, stderr=subprocess.PIPE, timeout=60, check=False)
     os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(primary)
-    return proc.returncode, shown
+    return proc.returncode, terminal_output(primary)
 
 
 def test_help_on_a_terminal_is_wrapped_as_in_process(repo: Path) -> None:
-    """shutil.get_terminal_size reads the server's stdout (/dev/null): 80 columns whatever the caller's terminal."""
+    """shutil.get_terminal_size in the server reads COLUMNS, which the client sends (its stdout is /dev/null)."""
     first_call(repo)
     env = {k: v for k, v in tool_env().items() if k not in ("COLUMNS", "LINES")}
     served = _help_on_terminal(repo, env, 40)
@@ -264,8 +251,8 @@ def _no_stray_servers(tmp_path: Path):
 
 
 def test_real_pre_commit_first_commit_announces_the_server_once(served_project: Path, pre_commit_home: Path) -> None:  # noqa: F811
-    """The same through the real pre-commit: files are partitioned across CPUs and each partition's process
-    prints the notice (needs two CPUs or more)."""
+    """The same through the real pre-commit: files are partitioned across CPUs, one process each, and the notice
+    is printed once (needs two CPUs or more)."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("pre-commit runs one process on one CPU")
     names = [f"pkg/m{i}.py" for i in range(8)]
@@ -281,7 +268,7 @@ def test_real_pre_commit_first_commit_announces_the_server_once(served_project: 
     assert (result.stdout + result.stderr).count(STARTED.strip()) <= 1, result.stdout + result.stderr
 
 
-# 8. The server's parse memo: a commit that rewrites many lines of a file the server has seen takes seconds.
+# 8. The server's parse memo (was: a commit rewriting many lines of a file the server had seen took seconds).
 
 HANDLER = '''def handler_{i}(request, settings):
     """Handle request kind {i}."""
@@ -330,7 +317,7 @@ def test_a_commit_rewriting_many_lines_of_a_remembered_file_is_served_as_in_proc
     assert (repo / "big.py").read_bytes() == (twin / "big.py").read_bytes()
 
 
-# 9. One single-threaded server for pre-commit's parallel partitions: the partitions wait for each other.
+# 9. One server for pre-commit's parallel partitions (was: the partitions waited for each other).
 
 def test_a_call_arriving_while_the_server_is_busy_runs_in_its_own_process(repo: Path, tmp_path_factory) -> None:
     """pre-commit splits a big commit's files across processes: while the server answers one, the others are declined
@@ -357,13 +344,12 @@ def test_a_call_arriving_while_the_server_is_busy_runs_in_its_own_process(repo: 
         assert (repo / name).read_bytes() == (twin / name).read_bytes()
 
 
-# 10. A busy server with a full accept queue is taken for a dead one: a second server replaces it.
+# 10. A busy server with many callers (was: a full accept queue taken for a dead server, and a second one started).
 
 def test_clients_beyond_the_accept_queue_do_not_start_a_second_server(repo: Path) -> None:
-    """`listen(16)`: while the server answers a long call, the 18th waiting client's connect() fails (EAGAIN), so it
-    runs in-process (fine) and then `start()`: `_alive` takes the full queue for a dead server, spawns one, whose own
-    `_alive` says the same, and it deletes the busy server's socket and binds its own. (pre-commit starts one process
-    per CPU: a big commit on an 18+ CPU machine.)"""
+    """24 callers while the server answers a long call (pre-commit starts one process per CPU: a big commit on a big
+    machine). They are declined and run in-process, and `start()` asks the server's lock, not a probe that a full
+    accept queue could fail: the busy server stays the only one."""
     heavy = [f"p{j}.py" for j in range(8)]
     small = [f"s{k}.py" for k in range(24)]
     module = "\n\n".join(f"def h{i}(x):\n    return x + {i}\n" for i in range(2500))

@@ -43,6 +43,7 @@ FAILED = ".telemetry_cache/hook-server.failed"  # a server could not listen here
 RETRY_AFTER = 86400.0  # seconds
 PID = ".telemetry_cache/hook-server.pid"  # `kill $(cat .telemetry_cache/hook-server.pid)` stops it
 DEFAULT_IDLE = 900.0
+DECLINED = b"declined 0 0\n"  # the reply that sends a caller to run the call in its own process
 
 
 def start(root: str, files: list[str]) -> bool:
@@ -210,7 +211,7 @@ class _Server:
             return True  # a liveness probe (a connection closed without a word)
         fields = request.split(b"\0")
         if len(fields) < 5 or fields[0] != PROTOCOL or fields[1] != identity() or os.fsdecode(fields[2]) != self.home:
-            _send(conn, b"declined 0 0\n")
+            _send(conn, DECLINED)
             # Another version of the tool (make way for its own server), or our socket reached from another
             # directory: the repository was moved, and a server there must bind anew.
             return len(fields) < 5 or fields[0] != PROTOCOL  # (garbage is only declined)
@@ -219,7 +220,7 @@ class _Server:
             argv = [os.fsdecode(f) for f in fields[5 : 5 + argc]]
             environ = dict(f.split(b"=", 1) for f in fields[5 + argc :] if b"=" in f and not f.startswith(b"="))
         except ValueError:
-            _send(conn, b"declined 0 0\n")
+            _send(conn, DECLINED)
             return True
         started = time.perf_counter()
         self.busy = True  # until the answer is out: a SIGTERM meanwhile waits for it
@@ -306,7 +307,7 @@ def _decline(listener: socket.socket) -> None:
         except OSError:
             return
         if request:  # (an empty one is a liveness probe)
-            _send(other, b"declined 0 0\n")
+            _send(other, DECLINED)
 
 
 def _warm_up(home: str, files: list[str]) -> None:
